@@ -64,7 +64,7 @@ class Pipeline:
         results = []
         for value in values:
             for depth in range(self._counts[index]):
-                register = Signal.like(value, name=f"{value.name}_p{index}_{depth}")
+                register = Signal.like(value, name=f"{getattr(value, 'name', 'stage')}_p{index}_{depth}")
                 self._m.d.sync += register.eq(value)
                 value = register
             results.append(value)
