@@ -1,0 +1,212 @@
+"""L-Mul: the approximate floating-point multiplier of "Addition is All You Need"."""
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from formats import FloatFormat
+
+from .pipeline import Pipeline, check_pipeline_stages
+
+__all__ = ["LMul", "lmul_offset_bits"]
+
+
+def lmul_offset_bits(mantissa_bits):
+    """Offset term of L-Mul, in mantissa LSBs: o = 2^(M - l(M)) (SPEC section 3).
+
+    Luo & Sun, "Addition is All You Need for Energy-efficient Language Models" (2024):
+    l(M) = M for M <= 3, 3 for M = 4, 4 for M > 4; the offset 2^-l(M) stands in for the
+    dropped x_m * y_m term.
+    """
+    if mantissa_bits <= 3:
+        offset_exponent = mantissa_bits
+    elif mantissa_bits == 4:
+        offset_exponent = 3
+    else:
+        offset_exponent = 4
+    return 1 << (mantissa_bits - offset_exponent)
+
+
+def _check_format(format):
+    if not isinstance(format, FloatFormat):
+        raise TypeError(f"format must be a FloatFormat, not {format!r}")
+    return format
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def _any(conditions):
+    """OR of a list of 1-bit values (0 for an empty list)."""
+    result = Const(0, 1)
+    for condition in conditions:
+        result = result | condition
+    return result
+
+
+class LMul(wiring.Component):
+    """L-Mul multiplier: a float multiply replaced by one integer addition.
+
+    The magnitude of the product is ``ma + mb - (bias << M) + o`` computed on the raw
+    exponent-and-mantissa bit patterns: a single adder whose constant operand folds the
+    exponent bias and the paper's offset term.  A mantissa carry ripples into the
+    exponent field, which is how the integer add approximates ``(1 + xm + ym) * 2^(xe+ye)``.
+    Around the adder sits only the special-case logic of SPEC section 3: NaN and
+    infinity inputs, flushing of zero/subnormal inputs, underflow to signed zero, and
+    overflow to max finite (``saturate``) or infinity/NaN.
+
+    Parameters
+    ----------
+    format : FloatFormat
+        Number format of both operands and the product.
+    saturate : bool
+        Overflow gives the largest finite value (True, default) or infinity (kind
+        ieee) / the canonical NaN (kind fn).
+    pipeline_stages : int
+        Register banks between inputs and output (0: combinational, the default).
+
+    Attributes
+    ----------
+    a, b : Signal(format.width), in
+        Operand bit patterns.
+    y : Signal(format.width), out
+        Product bit pattern, ``latency`` cycles after ``a`` and ``b``.
+    """
+
+    def __init__(self, *, format, saturate=True, pipeline_stages=0):
+        self._format = _check_format(format)
+        self._saturate = _check_bool("saturate", saturate)
+        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
+        super().__init__({
+            "a": In(format.width),
+            "b": In(format.width),
+            "y": Out(format.width),
+        })
+
+    @property
+    def format(self):
+        return self._format
+
+    @property
+    def saturate(self):
+        return self._saturate
+
+    @property
+    def latency(self):
+        """Rising clock edges from operands to product (0: combinational)."""
+        return self._pipeline_stages
+
+    def elaborate(self, platform):
+        fmt = self._format
+        m = Module()
+        # Cut 0 splits the adder from the output muxing; extra stages stack on the output.
+        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=2)
+
+        magnitude_bits = fmt.magnitude_bits
+        exponent_bits = fmt.exponent_bits
+        mantissa_bits = fmt.mantissa_bits
+
+        def unpack(operand, prefix):
+            magnitude = Signal(magnitude_bits, name=f"{prefix}_magnitude")
+            sign = Signal(name=f"{prefix}_sign")
+            m.d.comb += [magnitude.eq(operand[:magnitude_bits]), sign.eq(operand[-1])]
+            exponent = magnitude[mantissa_bits:]
+            mantissa = magnitude[:mantissa_bits]
+            flushed = Signal(name=f"{prefix}_exponent_zero")
+            nan = Signal(name=f"{prefix}_nan")
+            inf = Signal(name=f"{prefix}_inf")
+            m.d.comb += flushed.eq(exponent == 0)
+            if fmt.kind == "fn":
+                m.d.comb += nan.eq(magnitude == fmt.canonical_nan)
+            else:
+                m.d.comb += [
+                    nan.eq((exponent == fmt.exponent_field_max) & (mantissa != 0)),
+                    inf.eq(magnitude == fmt.inf),
+                ]
+            return magnitude, sign, flushed, nan, inf
+
+        a_magnitude, a_sign, a_flushed, a_nan, a_inf = unpack(self.a, "a")
+        b_magnitude, b_sign, b_flushed, b_nan, b_inf = unpack(self.b, "b")
+
+        # r = ma + mb - (bias << M) + o, split at the mantissa/exponent boundary: the
+        # mantissa fields and the offset add with a carry into the exponent fields' sum.
+        # Judging underflow and overflow on the small exponent sum, rather than on r, keeps
+        # the range checks off the wide adder (about 10 fewer gates for e4m3).  With the
+        # offset the mantissa sum can reach 2^(M+1) (M >= 4), so its carry is two bits wide.
+        mantissa_sum = Signal(mantissa_bits + 2, name="mantissa_sum")
+        exponent_sum = Signal(exponent_bits + 1, name="exponent_sum")
+        m.d.comb += [
+            mantissa_sum.eq(a_magnitude[:mantissa_bits] + b_magnitude[:mantissa_bits]
+                            + lmul_offset_bits(mantissa_bits)),
+            exponent_sum.eq(a_magnitude[mantissa_bits:] + b_magnitude[mantissa_bits:]
+                            + mantissa_sum[mantissa_bits:]),
+        ]
+        mantissa = mantissa_sum[:mantissa_bits]
+        exponent = Signal(exponent_bits, name="exponent")
+        m.d.comb += exponent.eq(exponent_sum - fmt.bias)
+
+        # The result exponent is exponent_sum - bias; compare exponent_sum with constants
+        # shifted by the bias instead, so no signed arithmetic is needed.
+        max_exponent = fmt.max_finite >> mantissa_bits
+        max_mantissa = fmt.max_finite & fmt.mantissa_mask
+        underflow = exponent_sum <= fmt.bias
+        overflow = ((exponent_sum > max_exponent + fmt.bias)
+                    | ((exponent_sum == max_exponent + fmt.bias) & (mantissa > max_mantissa)))
+
+        sign = Signal(name="sign")
+        nan = Signal(name="nan")
+        inf = Signal(name="inf")
+        zero = Signal(name="zero")
+        overflowed = Signal(name="overflow")
+        m.d.comb += [
+            sign.eq(a_sign ^ b_sign),
+            # inf * (zero or subnormal) is NaN; with kind fn the inf terms are constant 0.
+            nan.eq(a_nan | b_nan | (a_inf & b_flushed) | (b_inf & a_flushed)),
+            inf.eq(a_inf | b_inf),
+            zero.eq(a_flushed | b_flushed | underflow),
+            overflowed.eq(overflow),
+        ]
+        sign, nan, inf, zero, overflowed, mantissa, exponent = pipeline.cut(
+            sign, nan, inf, zero, overflowed, mantissa, exponent)
+
+        # The special cases in SPEC's priority order, made mutually exclusive, each with
+        # the magnitude it forces.
+        if self._saturate:
+            overflow_magnitude = fmt.max_finite
+        elif fmt.kind == "fn":
+            overflow_magnitude = fmt.canonical_nan
+        else:
+            overflow_magnitude = fmt.inf
+        overflow_is_nan = not self._saturate and fmt.kind == "fn"
+        take_nan = Signal(name="take_nan")
+        take_inf = Signal(name="take_inf")
+        take_zero = Signal(name="take_zero")
+        take_overflow = Signal(name="take_overflow")
+        m.d.comb += [
+            take_nan.eq(nan),
+            take_inf.eq(inf & ~nan),
+            take_zero.eq(zero & ~inf & ~nan),
+            take_overflow.eq(overflowed & ~zero & ~inf & ~nan),
+        ]
+        cases = [(take_nan, fmt.canonical_nan), (take_inf, fmt.inf or 0),
+                 (take_zero, 0), (take_overflow, overflow_magnitude)]
+
+        # Each output bit is one multiplexer selected by the adder's bit, choosing between
+        # "not forced to 0" and "forced to 1": both are shared per bit pattern, so a bit
+        # costs a single MUX gate where a force-then-pass AND-OR would take two.
+        result = Cat(mantissa, exponent)
+        product = Signal(fmt.width, name="product")
+        for bit in range(magnitude_bits):
+            forced_one = [case for case, magnitude in cases if magnitude >> bit & 1]
+            forced_zero = [case for case, magnitude in cases if not magnitude >> bit & 1]
+            m.d.comb += product[bit].eq(Mux(result[bit],
+                                            ~_any(forced_zero), _any(forced_one)))
+        # NaN outputs are canonical, hence positive.
+        m.d.comb += product[-1].eq(sign & ~nan & ~(overflowed & overflow_is_nan))
+
+        m.d.comb += self.y.eq(pipeline.cut(product))
+        pipeline.finish()
+        return m

@@ -1,0 +1,1 @@
+"""Verification: numpy golden models, cocotb benches and pytest suites."""
