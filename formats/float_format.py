@@ -79,19 +79,22 @@ class FloatFormat:
     # -- names ------------------------------------------------------------------------
 
     @classmethod
-    def parse(cls, spec):
-        """Return the format a name spells (see the module docstring), or raise ValueError."""
+    def parse(cls, spec, *, parameter="format"):
+        """Return the format a name spells (see the module docstring), or raise ValueError.
+
+        ``parameter`` names the setting in error messages (``in_format``, ...).
+        """
         if isinstance(spec, FloatFormat):
             return spec
         if not isinstance(spec, str):
-            raise TypeError(f"format must be a format name such as 'e4m3', not {spec!r}")
+            raise TypeError(f"{parameter} must be a format name such as 'e4m3', not {spec!r}")
         text = spec.strip().lower()
         if text in NAMED_FORMATS:
             return NAMED_FORMATS[text]
         match = _GENERIC_NAME.match(text)
         if match is None:
             raise ValueError(
-                f"format {spec!r} is not a format name: use one of "
+                f"{parameter} {spec!r} is not a format name: use one of "
                 f"{', '.join(NAMED_FORMATS)} or e<E>m<M>[fn|ieee] with "
                 f"{MIN_EXPONENT_BITS} <= E <= {MAX_EXPONENT_BITS}, "
                 f"{MIN_MANTISSA_BITS} <= M <= {MAX_MANTISSA_BITS} (fn: E + M <= "
@@ -101,7 +104,7 @@ class FloatFormat:
         try:
             return cls(exponent_bits, mantissa_bits, kind)
         except ValueError as error:
-            raise ValueError(f"format {spec!r}: {error}") from None
+            raise ValueError(f"{parameter} {spec!r}: {error}") from None
 
     @property
     def name(self):

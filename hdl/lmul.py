@@ -153,8 +153,10 @@ class LMul(wiring.Component):
         max_exponent = fmt.max_finite >> mantissa_bits
         max_mantissa = fmt.max_finite & fmt.mantissa_mask
         underflow = exponent_sum <= fmt.bias
-        overflow = ((exponent_sum > max_exponent + fmt.bias)
-                    | ((exponent_sum == max_exponent + fmt.bias) & (mantissa > max_mantissa)))
+        overflow = exponent_sum > max_exponent + fmt.bias
+        if max_mantissa < fmt.mantissa_mask:
+            # kind fn: the top binade is finite below the NaN pattern.
+            overflow |= (exponent_sum == max_exponent + fmt.bias) & (mantissa > max_mantissa)
 
         sign = Signal(name="sign")
         nan = Signal(name="nan")

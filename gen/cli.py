@@ -1,0 +1,188 @@
+"""``macforge``: emit, synthesize and compare units.  Every flag comes from the registry.
+
+Usage errors exit with status 2 and a one-line message, never a traceback.
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .emit import prepare, prepare_output_dir, write
+from .registry import UNITS, get_unit
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+# Unit pairs whose area ratio `macforge report` prints, per format.
+REPORT_COMPARISONS = (("lmul", "fmul"),)
+
+
+class UsageError(Exception):
+    """Bad input, found before any hardware is built: exit status 2."""
+
+
+def _checked(check, *args, **kwargs):
+    """Run a validation step; its ValueError/TypeError becomes a UsageError."""
+    try:
+        return check(*args, **kwargs)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _add_unit_parsers(subparsers, command_help, add_common):
+    """One sub-command per unit kind, its flags from the unit's parameter schema."""
+    for unit in UNITS.values():
+        parser = subparsers.add_parser(unit.kind, help=unit.summary,
+                                       description=f"{command_help}: {unit.summary}.")
+        for parameter in unit.parameters:
+            parameter.add_argument(parser)
+        add_common(parser)
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="macforge",
+        description="Generate, verify and measure low-precision arithmetic units.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    emit = commands.add_parser("emit", help="write <top>.v and <top>.json for one unit",
+                               description="Write <top>.v and <top>.json for one unit.")
+    _add_unit_parsers(
+        emit.add_subparsers(dest="kind", required=True, metavar="UNIT"), "emit",
+        lambda p: p.add_argument("--out", required=True, metavar="DIR",
+                                 help="output directory (created if missing)"))
+
+    synth = commands.add_parser("synth", help="synthesize one unit with Yosys, count gates",
+                                description="Synthesize one unit to generic gates with Yosys.")
+
+    def add_synth_options(p):
+        p.add_argument("--json", required=True, metavar="PATH", help="where to write the counts")
+        p.add_argument("--work-dir", metavar="DIR", default=None,
+                       help="keep the Verilog, script and Yosys log here "
+                            "(default: build/synth/<top>)")
+    _add_unit_parsers(synth.add_subparsers(dest="kind", required=True, metavar="UNIT"),
+                      "synth", add_synth_options)
+
+    report = commands.add_parser("report", help="synthesize every unit's report "
+                                                "configurations and print the comparison",
+                                 description="Emit and synthesize the report configurations "
+                                             "of every unit; print cells, flops and ratios.")
+    report.add_argument("--out", default="build/report", metavar="DIR",
+                        help="where units and counts are written (default: build/report)")
+    report.add_argument("--json", default=None, metavar="PATH",
+                        help="also write all counts as JSON")
+
+    commands.add_parser("list", help="list units and their parameters")
+    return parser
+
+
+def _unit_params(unit, arguments):
+    return {parameter.name: getattr(arguments, parameter.name)
+            for parameter in unit.parameters
+            if getattr(arguments, parameter.name) is not None}
+
+
+def _writable_file(path):
+    target = Path(path)
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"json {str(path)!r}: cannot create its directory: "
+                         f"{error.strerror or error}") from None
+    if target.is_dir():
+        raise ValueError(f"json {str(path)!r} is a directory")
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"json {str(path)!r}: directory {str(parent)!r} is not writable")
+    return target
+
+
+def synthesize(prepared):
+    """Write a prepared unit into its directory and count its generic gates."""
+    from synth import gate_count
+
+    emitted = write(prepared)
+    counts = gate_count(emitted.verilog_path, emitted.top, work_dir=prepared.directory)
+    return {
+        "top": emitted.top,
+        "kind": prepared.unit.kind,
+        "params": emitted.metadata["params"],
+        "latency": emitted.metadata["latency"],
+        "cells": counts["cells"],
+        "flops": counts["flops"],
+        "by_type": counts["by_type"],
+        "flow": "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean",
+        "yosys_version": counts.get("yosys_version"),
+    }
+
+
+def _run_emit(arguments):
+    unit = _checked(get_unit, arguments.kind)
+    prepared = _checked(prepare, unit.kind, _unit_params(unit, arguments), out_dir=arguments.out)
+    emitted = write(prepared)
+    print(emitted.verilog_path)
+    print(emitted.metadata_path)
+
+
+def _run_synth(arguments):
+    unit = _checked(get_unit, arguments.kind)
+    params = _unit_params(unit, arguments)
+    resolved = _checked(unit.resolve, params)
+    target = _checked(_writable_file, arguments.json)
+    work_dir = arguments.work_dir or Path("build") / "synth" / unit.top_name(resolved)
+    prepared = _checked(prepare, unit.kind, params, out_dir=work_dir)
+    result = synthesize(prepared)
+    target.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{result['top']}: {result['cells']} cells, {result['flops']} flops -> {target}")
+
+
+def report_rows(out_dir):
+    """Synthesize every unit's report configurations; one row per configuration."""
+    rows = []
+    for unit in UNITS.values():
+        for config in unit.report_configs:
+            top = unit.top_name(unit.resolve(config))
+            result = synthesize(prepare(unit.kind, config, out_dir=Path(out_dir) / top))
+            rows.append({"unit": unit.kind, "format": result["params"].get("format", "-"),
+                         "top": top, **result})
+    return rows
+
+
+def _run_report(arguments):
+    from synth.report import comparison_table
+
+    if arguments.json:
+        _checked(_writable_file, arguments.json)
+    _checked(prepare_output_dir, arguments.out)
+    rows = report_rows(arguments.out)
+    print(comparison_table(rows, REPORT_COMPARISONS))
+    if arguments.json:
+        Path(arguments.json).write_text(json.dumps(rows, indent=2) + "\n")
+
+
+def _run_list(arguments):
+    for unit in UNITS.values():
+        print(f"{unit.kind}: {unit.summary}")
+        for parameter in unit.parameters:
+            print(f"  {parameter.flag}  {parameter.help} "
+                  f"(default: {parameter.to_json(parameter.default)})")
+
+
+def main(argv=None):
+    """Entry point of the ``macforge`` console script; returns the exit status."""
+    parser = _build_parser()
+    arguments = parser.parse_args(argv)
+    runners = {"emit": _run_emit, "synth": _run_synth, "report": _run_report, "list": _run_list}
+    try:
+        runners[arguments.command](arguments)
+    except UsageError as error:
+        print(f"macforge: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Emit a unit: ``<top>.v`` and its metadata ``<top>.json`` (SPEC section 1)."""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from amaranth.hdl import Shape
+from amaranth.lib import wiring
+
+from .registry import get_unit
+from .verilog import convert
+
+__all__ = ["Emitted", "Prepared", "emit", "metadata", "prepare", "prepare_output_dir", "write"]
+
+CLOCK_PORT = "clk"
+RESET_PORT = "rst"
+HANDSHAKE = "none: fixed latency, a new operation may be applied every ii cycles"
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """What :func:`emit` wrote."""
+
+    top: str
+    verilog_path: Path
+    metadata_path: Path
+    metadata: dict
+
+
+def prepare_output_dir(out_dir):
+    """Create ``out_dir`` if needed and check it can be written; return it as a Path.
+
+    Raises ValueError naming the directory and the reason, before any hardware is built.
+    """
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"out {str(out_dir)!r} is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"out {str(out_dir)!r} cannot be created: {error.strerror or error}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"out {str(out_dir)!r} is not writable")
+    return path
+
+
+def metadata(unit, resolved, component, top):
+    """The SPEC section 1 metadata dict for an elaborated-to-be component."""
+    latency = component.latency
+    ports = []
+    if latency > 0:
+        ports.append({"name": CLOCK_PORT, "dir": "in", "width": 1, "role": "clock, rising edge"})
+        ports.append({"name": RESET_PORT, "dir": "in", "width": 1,
+                      "role": "synchronous reset, active high"})
+    for name, member in component.signature.members.items():
+        ports.append({
+            "name": name,
+            "dir": "in" if member.flow == wiring.In else "out",
+            "width": Shape.cast(member.shape).width,
+            "role": unit.port_role(name, resolved),
+        })
+    return {
+        "top": top,
+        "kind": unit.kind,
+        "params": unit.params_json(resolved),
+        "latency": latency,
+        "ii": 1,
+        "clock": CLOCK_PORT if latency > 0 else None,
+        "reset": RESET_PORT if latency > 0 else None,
+        "handshake": HANDSHAKE,
+        "ports": ports,
+    }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated unit, ready to be written: nothing has been elaborated yet."""
+
+    unit: object
+    resolved: dict
+    component: wiring.Component
+    top: str
+    directory: Path
+
+
+def prepare(kind, params=None, *, out_dir):
+    """Check everything about an emission before any hardware is built.
+
+    Parses the parameters through the unit's schema, constructs the component (whose
+    constructor validates eagerly) and checks the output directory.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown unit, an unknown parameter, a bad value or an unwritable
+        directory; the message names the parameter, the value and what is allowed.
+    """
+    unit = get_unit(kind)
+    resolved = unit.resolve(params)
+    component = unit.build(resolved)
+    directory = prepare_output_dir(out_dir)
+    return Prepared(unit, resolved, component, unit.top_name(resolved), directory)
+
+
+def write(prepared):
+    """Elaborate a prepared unit and write ``<top>.v`` and ``<top>.json``."""
+    meta = metadata(prepared.unit, prepared.resolved, prepared.component, prepared.top)
+    verilog_path = prepared.directory / f"{prepared.top}.v"
+    metadata_path = prepared.directory / f"{prepared.top}.json"
+    verilog_path.write_text(convert(prepared.component, name=prepared.top))
+    metadata_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return Emitted(top=prepared.top, verilog_path=verilog_path, metadata_path=metadata_path,
+                   metadata=meta)
+
+
+def emit(kind, params=None, *, out_dir):
+    """Validate, elaborate and write one unit: :func:`prepare`, then :func:`write`.
+
+    Parameters
+    ----------
+    kind : str
+        A unit kind of :data:`gen.registry.UNITS`.
+    params : dict, optional
+        Parameter values by name (strings as on the command line, or Python values);
+        missing ones take their defaults.
+    out_dir : path-like
+        Directory for ``<top>.v`` and ``<top>.json``; created if missing.
+
+    Returns
+    -------
+    Emitted
+    """
+    return write(prepare(kind, params, out_dir=out_dir))

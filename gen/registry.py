@@ -1,0 +1,140 @@
+"""The unit registry: for each unit kind, its component, parameter schema, golden model,
+bench and the configurations the report sweeps.  The CLI, validation, metadata and the
+report are derived from these entries; adding a unit is one entry here plus its
+component, golden model and bench."""
+
+from dataclasses import dataclass
+
+from hdl.fmul import FMul
+from hdl.lmul import LMul
+from verif import golden
+
+from .params import BoolParameter, FormatParameter, IntParameter
+
+__all__ = ["Unit", "UNITS", "get_unit"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit kind.
+
+    Attributes
+    ----------
+    kind : str
+        Name on the command line and in metadata (``"lmul"``).
+    summary : str
+        One line for ``--help``.
+    parameters : tuple of Parameter
+        Schema, in command-line and top-name order.
+    component : callable
+        ``component(**params)`` -> the Amaranth component (params already parsed).
+    golden_factory : callable
+        ``golden_factory(params)`` -> callable computing the outputs from input arrays.
+    port_roles : dict
+        Port name -> role text; ``{name}`` fields are filled from the parameters.
+    bench : str
+        The cocotb module that checks the emitted Verilog.
+    report_configs : tuple of dict
+        Parameter sets ``make report`` synthesizes.
+    """
+
+    kind: str
+    summary: str
+    parameters: tuple
+    component: object
+    golden_factory: object
+    port_roles: dict
+    bench: str
+    report_configs: tuple = ()
+
+    def parameter(self, name):
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        raise KeyError(name)
+
+    def resolve(self, params=None):
+        """Parse and complete a parameter dict; unknown names and bad values raise ValueError."""
+        params = dict(params or {})
+        known = [parameter.name for parameter in self.parameters]
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ValueError(f"{self.kind} has no parameter {unknown[0]!r}; "
+                             f"its parameters are {', '.join(known)}")
+        resolved = {}
+        for parameter in self.parameters:
+            value = params.get(parameter.name)
+            resolved[parameter.name] = parameter.parse(parameter.default if value is None else value)
+        return resolved
+
+    def top_name(self, resolved):
+        """Module name: the kind, then a tag per parameter that shows (format, non-defaults)."""
+        tags = [parameter.tag(resolved[parameter.name]) for parameter in self.parameters]
+        return "_".join([self.kind] + [tag for tag in tags if tag])
+
+    def params_json(self, resolved):
+        return {parameter.name: parameter.to_json(resolved[parameter.name])
+                for parameter in self.parameters}
+
+    def build(self, resolved):
+        return self.component(**resolved)
+
+    def golden_model(self, params):
+        """The golden model for these parameters: a callable over numpy arrays."""
+        return self.golden_factory(self.resolve(params))
+
+    def port_role(self, name, resolved):
+        fields = {key: self.parameter(key).to_json(value) for key, value in resolved.items()}
+        return self.port_roles[name].format(**fields)
+
+
+_FORMAT = FormatParameter("format", "e4m3", "number format of operands and result "
+                          "(e4m3, e5m2, fp16, bf16, fp32, e<E>m<M>[fn|ieee])")
+_PIPELINE_STAGES = IntParameter("pipeline_stages", 0, "register stages; the latency in cycles",
+                                minimum=0, maximum=16, tag_prefix="p")
+_MULTIPLIER_PORTS = {"a": "operand, {format} bits", "b": "operand, {format} bits",
+                     "y": "product, {format} bits"}
+_MULTIPLIER_REPORT = tuple({"format": name} for name in ("e4m3", "e5m2", "fp16", "bf16"))
+
+UNITS = {unit.kind: unit for unit in [
+    Unit(
+        kind="lmul",
+        summary="L-Mul approximate multiplier: one integer addition of the bit patterns",
+        parameters=(
+            _FORMAT,
+            BoolParameter("saturate", True, "overflow gives max finite instead of inf/NaN",
+                          tags=("sat", "nosat")),
+            _PIPELINE_STAGES,
+        ),
+        component=LMul,
+        golden_factory=lambda p: (lambda a, b: golden.lmul(p["format"], a, b,
+                                                           saturate=p["saturate"])),
+        port_roles=_MULTIPLIER_PORTS,
+        bench="verif.benches.binary_op_bench",
+        report_configs=_MULTIPLIER_REPORT,
+    ),
+    Unit(
+        kind="fmul",
+        summary="exact floating-point multiplier, round to nearest even, subnormals",
+        parameters=(
+            _FORMAT,
+            BoolParameter("saturate", False, "overflow gives max finite instead of inf/NaN",
+                          tags=("sat", "nosat")),
+            _PIPELINE_STAGES,
+        ),
+        component=FMul,
+        golden_factory=lambda p: (lambda a, b: golden.fmul(p["format"], a, b,
+                                                           saturate=p["saturate"])),
+        port_roles=_MULTIPLIER_PORTS,
+        bench="verif.benches.binary_op_bench",
+        report_configs=_MULTIPLIER_REPORT,
+    ),
+]}
+
+
+def get_unit(kind):
+    """The registry entry for ``kind``, or ValueError listing the known kinds."""
+    try:
+        return UNITS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(f"unit {kind!r} is unknown; known units: {', '.join(UNITS)}") from None

@@ -1,0 +1,179 @@
+"""Amaranth component -> lint-clean, reproducible Verilog text.
+
+``amaranth.back.verilog.convert`` output is correct but not clean under
+``verilator --lint-only -Wall``: the RTLIL backend trims arithmetic operands to their
+shortest form (so ``a + b`` mixes widths: WIDTHEXPAND), comparisons against zero are
+written as ``!vector`` (WIDTHTRUNC), unused intermediate wires stay in the file
+(UNUSEDSIGNAL), and registers carry an initial value besides their reset (PROCASSINIT).
+This module runs the same Yosys as Amaranth with a script that fixes each of those
+without changing what the hardware computes, and without waiving any warning.
+"""
+
+import contextlib
+import re
+from dataclasses import dataclass
+
+from amaranth.back import rtlil
+from amaranth._toolchain.yosys import find_yosys
+
+from sim.lint import lint_text
+
+__all__ = ["convert"]
+
+# Same requirement as amaranth.back.verilog (Amaranth 0.5).
+_YOSYS_REQUIREMENT = (0, 40)
+
+
+@contextlib.contextmanager
+def _full_width_operands():
+    """Keep arithmetic operands at the width Amaranth computed them in.
+
+    Amaranth's IR already extends both operands of an operator to a common width; the
+    RTLIL emitter then trims constant and sign extension "to make the output prettier",
+    which is what makes Verilator warn.  Skipping the trim gives ``{2'h0, x} + y``.
+    """
+    emitter = rtlil.ModuleEmitter
+    trim = emitter.shorten_operand
+    emitter.shorten_operand = lambda self, value, *, signed: value
+    try:
+        yield
+    finally:
+        emitter.shorten_operand = trim
+
+
+_CELL = re.compile(r"^  cell (\S+) (\S+)\n((?:    .*\n)*?)  end\n", re.MULTILINE)
+_ZERO_CONSTANT = re.compile(r"\d+'0+")
+_SHIFTS = ("$shr", "$shl", "$sshr", "$shift", "$shiftx")
+
+
+@dataclass
+class _Cell:
+    """One RTLIL cell, enough of it to rewrite: type, name, parameters, connections."""
+
+    type: str
+    name: str
+    parameters: dict
+    connections: dict
+
+    @classmethod
+    def parse(cls, match):
+        parameters, connections = {}, {}
+        for line in match.group(3).splitlines():
+            keyword, port, value = line.strip().split(" ", 2)
+            (parameters if keyword == "parameter" else connections)[port] = value
+        return cls(match.group(1), match.group(2), parameters, connections)
+
+    def text(self):
+        lines = [f"  cell {self.type} {self.name}"]
+        lines += [f"    parameter {key} {value}" for key, value in self.parameters.items()]
+        lines += [f"    connect {key} {value}" for key, value in self.connections.items()]
+        return "\n".join(lines + ["  end", ""])
+
+
+def _rewrite_cell(cell):
+    """RTLIL text replacing one cell whose Verilog rendering Verilator would warn about."""
+    if cell.type == "$eq" and _ZERO_CONSTANT.fullmatch(cell.connections["\\B"]):
+        # ``x == 0`` is written as ``!x``, a logical NOT of a vector (WIDTHTRUNC):
+        # make it a reduction and a 1-bit NOT, ``~|x``.
+        any_set = f"{cell.name}_any"
+        reduction = _Cell("$reduce_or", f"{cell.name}_or",
+                          {"\\A_SIGNED": "0", "\\A_WIDTH": cell.parameters["\\A_WIDTH"],
+                           "\\Y_WIDTH": "1"},
+                          {"\\A": cell.connections["\\A"], "\\Y": any_set})
+        negation = _Cell("$not", cell.name,
+                         {"\\A_SIGNED": "0", "\\A_WIDTH": "1", "\\Y_WIDTH": "1"},
+                         {"\\A": any_set, "\\Y": cell.connections["\\Y"]})
+        return f"  wire width 1 {any_set}\n" + reduction.text() + negation.text()
+    if cell.type in _SHIFTS:
+        input_width = int(cell.parameters["\\A_WIDTH"])
+        output_width = int(cell.parameters["\\Y_WIDTH"])
+        if output_width < input_width:
+            # A variable bit or part select: ``y = x >> i`` with y narrower than x
+            # (WIDTHTRUNC).  Shift at full width, then take the low bits explicitly.
+            full = f"{cell.name}_full"
+            target = cell.connections["\\Y"]
+            cell.parameters["\\Y_WIDTH"] = str(input_width)
+            cell.connections["\\Y"] = full
+            return (f"  wire width {input_width} {full}\n" + cell.text()
+                    + f"  connect {target} {full} [{output_width - 1}:0]\n")
+    return None
+
+
+def _normalize_cells(rtlil_text):
+    """Rewrite the cells Yosys would print in a way Verilator's -Wall warns about."""
+    def rewrite(match):
+        replacement = _rewrite_cell(_Cell.parse(match))
+        return match.group(0) if replacement is None else replacement
+    return _CELL.sub(rewrite, rtlil_text)
+
+
+def convert(component, *, name):
+    """Verilog for ``component`` with top module ``name``.
+
+    The result is deterministic (no source locations, no absolute paths) and clean
+    under ``verilator --lint-only -Wall``.
+
+    Parameters
+    ----------
+    component : amaranth.lib.wiring.Component
+        The unit; its signature gives the ports.
+    name : str
+        Top module name.
+    """
+    with _full_width_operands():
+        rtlil_text = rtlil.convert(component, name=name, emit_src=False)
+    rtlil_text = _normalize_cells(rtlil_text)
+    script = "\n".join([
+        f"read_rtlil <<rtlil\n{rtlil_text}\nrtlil",
+        "proc -nomux -norom",
+        "memory_collect",
+        # Unused intermediate wires: gone.  Registers get their value from rst, so an
+        # initial value would only hide a missing reset in simulation.
+        "opt_clean -purge",
+        "attrmap -remove init",
+        "attrmap -remove generator -remove top -remove src -remove amaranth.hierarchy "
+        "-remove amaranth.decoding",
+        "attrmap -modattr -remove generator -remove top -remove src "
+        "-remove amaranth.hierarchy -remove amaranth.decoding",
+        "write_verilog -norename",
+    ])
+    yosys = find_yosys(lambda version: version >= _YOSYS_REQUIREMENT)
+    return _collect_unread_bits(yosys.run(["-q", "-"], script, ignore_warnings=True), name)
+
+
+_MAX_LINT_ROUNDS = 4
+_UNREAD = re.compile(r"(?:Signal is|Bits of signal are) not used: '([^']+)'")
+
+
+def _collect_unread_bits(verilog_text, top):
+    """Reduce the bits nothing reads into one ``_unused_ok`` wire.
+
+    Generated logic computes bits it never reads: the carry of an addition truncated on
+    assignment, the alias of a field that is only read through its parent.  Verilator's
+    idiom for intentionally unread bits is to reduce them into a wire whose name contains
+    "unused".  The list comes from Verilator itself, so exactly the signals it reports are
+    collected and every other check of ``-Wall`` stays in force.
+    """
+    names = set()
+    # Verilator reports a partly read vector only once its wholly unread neighbours are
+    # gone, so collect until a lint run reports nothing new.
+    for _ in range(_MAX_LINT_ROUNDS):
+        found = {match.group(1) for warning in lint_text(_with_sink(verilog_text, names), top=top)
+                 if warning.code == "UNUSEDSIGNAL"
+                 for match in [_UNREAD.search(warning.message)] if match}
+        if found <= names:
+            break
+        names |= found
+    return _with_sink(verilog_text, names)
+
+
+def _with_sink(verilog_text, names):
+    if not names:
+        return verilog_text
+    # Yosys names like $3 are escaped identifiers: a backslash, and a space to end them.
+    operands = ", ".join(name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else f"\\{name} "
+                         for name in sorted(names))
+    sink = ("  // Bits computed by the generated logic but read by nothing.\n"
+            f"  wire _unused_ok = &{{ 1'b0, {operands}, 1'b0 }};\n")
+    head, separator, tail = verilog_text.rpartition("endmodule")
+    return head + sink + separator + tail

@@ -1,0 +1,257 @@
+"""Exact floating-point multiplier (SPEC section 4), the baseline L-Mul is measured against."""
+
+from amaranth.hdl import C, Cat, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from formats.float_format import FloatFormat
+
+from .pipeline import Pipeline, check_pipeline_stages
+
+__all__ = ["FMul"]
+
+
+def _leading_zeros(value):
+    """Number of leading zeros of ``value`` (its width when it is zero), as a priority chain."""
+    width = len(value)
+    count = C(width, range(width + 1))
+    for index in range(width):
+        count = Mux(value[index], width - 1 - index, count)
+    return count
+
+
+def _prefix_or(value):
+    """``result[k]`` is the OR of ``value[0:k]``: sticky bits for every shift at once."""
+    bits, seen = [C(0, 1)], C(0, 1)
+    for index in range(len(value)):
+        seen = seen | value[index]
+        bits.append(seen)
+    return Cat(*bits)
+
+
+class FMul(wiring.Component):
+    """Exact floating-point multiplier: ``y = RNE(a * b)`` in one format (SPEC section 4).
+
+    Subnormal inputs are honoured and results underflow gradually; a NaN input gives the
+    canonical NaN; (kind ieee) inf * 0 gives the canonical NaN and inf * nonzero gives
+    inf with sign ``s = sign(a) xor sign(b)``; a zero result has sign ``s``.  A rounded
+    magnitude above the largest finite value overflows to inf (kind ieee) or the
+    canonical NaN (kind fn) or, with ``saturate``, to the largest finite value with
+    sign ``s``.
+
+    Parameters
+    ----------
+    format : FloatFormat
+        Format of ``a``, ``b`` and ``y``; any format of SPEC section 2.
+    saturate : bool
+        Overflow gives the largest finite magnitude instead of inf/NaN.  Default False,
+        the ml_dtypes behaviour.
+    pipeline_stages : int
+        Register banks, default 0 (purely combinational, no ``clk``/``rst``).  Banks are
+        spread over the three cut points of the datapath below (the first one after the
+        output, then after the multiply, then after the shift); banks beyond three are
+        stacked on the output.
+
+    Attributes
+    ----------
+    a, b : In(format.width)
+        Operand bit patterns.
+    y : Out(format.width)
+        Product bit pattern, ``latency`` clock cycles after ``a`` and ``b``.
+
+    Notes
+    -----
+    With ``E``/``M`` exponent/mantissa bits the datapath is:
+
+    1. **Unpack and multiply.**  A subnormal operand is normalized up front: a priority
+       encoder counts the leading zeros ``lz`` of its fraction, the fraction is shifted
+       left past its leading one and its exponent becomes ``-lz``.  Both significands
+       therefore have a leading one, so their ``(M+1) x (M+1)``-bit product lies in
+       [1, 4) and the exponent sum ``exp_a + exp_b - bias`` is the result's biased
+       exponent for a product in [1, 2).  Normalizing the two short inputs is cheaper
+       than a leading-zero count and left shift over the ``2M+2``-bit product, and it
+       leaves at most a one-bit normalization after the multiplier.
+    2. **Normalize and denormalize.**  The product's top bit selects the one-bit
+       normalization and adds to the exponent.  A biased exponent below 1 (gradual
+       underflow) shifts the significand right by ``1 - exponent`` (clamped at
+       ``M + 2``, beyond which every bit is sticky); the sticky bit is picked from a
+       prefix OR of the product at the shift amount, so one shifter serves the whole
+       range.  A zero operand takes the same path with the longest shift, so zeros need
+       no extra multiplexer.
+    3. **Round and special cases.**  One round-to-nearest-even increment is added to
+       the concatenated exponent and fraction, so a mantissa carry moves into the
+       exponent (a subnormal rounding up becomes the smallest normal, the largest
+       binade rounding up overflows).  Overflow, NaN and infinity then select the
+       output constants taken from :class:`FloatFormat`.
+
+    Kind ``fn`` needs no special datapath: its all-ones exponent is an ordinary binade,
+    and the NaN pattern is above ``max_finite``, so the overflow test catches a rounded
+    result landing on it.
+    """
+
+    def __init__(self, *, format, saturate=False, pipeline_stages=0):
+        if not isinstance(format, FloatFormat):
+            raise TypeError(f"format must be a FloatFormat, not {format!r}")
+        if not isinstance(saturate, bool):
+            raise TypeError(f"saturate must be a bool (True or False), not {saturate!r}")
+        self._format = format
+        self._saturate = saturate
+        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
+        super().__init__({
+            "a": In(format.width),
+            "b": In(format.width),
+            "y": Out(format.width),
+        })
+
+    @property
+    def format(self):
+        return self._format
+
+    @property
+    def saturate(self):
+        return self._saturate
+
+    @property
+    def pipeline_stages(self):
+        return self._pipeline_stages
+
+    @property
+    def latency(self):
+        """Clock cycles from ``a``/``b`` to ``y`` (0: combinational)."""
+        return self._pipeline_stages
+
+    def elaborate(self, platform):
+        fmt = self._format
+        exponent_bits, mantissa_bits, bias = fmt.exponent_bits, fmt.mantissa_bits, fmt.bias
+        exponent_max = fmt.exponent_field_max
+        product_bits = 2 * mantissa_bits + 2
+        # Any right shift beyond this leaves only sticky bits below the guard bit.
+        shift_limit = mantissa_bits + 2
+        # Exponent ranges: a subnormal's exponent goes down to -mantissa_bits (a zero
+        # operand's, which the datapath ignores, included).
+        exponent_range = range(-mantissa_bits, exponent_max + 1)
+        sum_range = range(-2 * mantissa_bits - bias, 2 * exponent_max - bias + 2)
+
+        m = Module()
+        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=3)
+
+        # -- 1. unpack, normalize subnormal operands, multiply, add exponents ---------
+        def unpack(operand, name):
+            magnitude = operand[:fmt.magnitude_bits]
+            exponent_field = operand[mantissa_bits:fmt.magnitude_bits]
+            fraction = operand[:mantissa_bits]
+            exponent_zero = exponent_field == 0
+            leading_zeros = _leading_zeros(fraction)
+            # Shift the leading one out into the implicit position.
+            significand = Signal(mantissa_bits + 1, name=f"{name}_significand")
+            exponent = Signal(exponent_range, name=f"{name}_exponent")
+            m.d.comb += [
+                significand.eq(Cat(Mux(exponent_zero,
+                                       (fraction << (leading_zeros + 1))[:mantissa_bits],
+                                       fraction),
+                                   C(1, 1))),
+                exponent.eq(Mux(exponent_zero, -leading_zeros, exponent_field)),
+            ]
+            if fmt.kind == "fn":
+                is_nan, is_inf = magnitude == fmt.magnitude_mask, C(0, 1)
+            else:
+                is_nan, is_inf = magnitude > fmt.inf, magnitude == fmt.inf
+            return operand[-1], significand, exponent, magnitude == 0, is_nan, is_inf
+
+        sign_a, significand_a, exponent_a, zero_a, nan_a, inf_a = unpack(self.a, "a")
+        sign_b, significand_b, exponent_b, zero_b, nan_b, inf_b = unpack(self.b, "b")
+
+        sign = Signal()
+        product = Signal(product_bits)
+        exponent_sum = Signal(sum_range)
+        any_zero = Signal()
+        nan = Signal()
+        inf = Signal()
+        # Written as explicit shift-and-add rows over the known leading one: Yosys/ABC
+        # give a smaller netlist for this than for the `*` operator at fp8 widths.
+        partial_sum = significand_a << mantissa_bits
+        for index in range(mantissa_bits):
+            partial_sum = partial_sum + Mux(significand_b[index], significand_a << index, 0)
+        m.d.comb += [
+            sign.eq(sign_a ^ sign_b),
+            product.eq(partial_sum),
+            exponent_sum.eq(exponent_a + exponent_b - bias),
+            any_zero.eq(zero_a | zero_b),
+            nan.eq(nan_a | nan_b | (inf_a & zero_b) | (inf_b & zero_a)),
+            inf.eq(inf_a | inf_b),
+        ]
+
+        sign, product, exponent_sum, any_zero, nan, inf = pipeline.cut(
+            sign, product, exponent_sum, any_zero, nan, inf)
+
+        # -- 2. one-bit normalization, denormalizing shift with sticky -----------------
+        top = product[-1]
+        window = Signal(product_bits)          # leading one at the top
+        biased_range = range(sum_range.start, sum_range.stop + 1)
+        biased_exponent = Signal(biased_range)
+        m.d.comb += [
+            window.eq(Mux(top, product, product << 1)),
+            biased_exponent.eq(exponent_sum + top),
+        ]
+        underflow = Signal()
+        shift_request = Signal(range(2 - biased_range.stop, 2 - biased_range.start))
+        shift = Signal(range(shift_limit + 1))
+        m.d.comb += [
+            underflow.eq((biased_exponent < 1) | any_zero),
+            shift_request.eq(1 - biased_exponent),
+            shift.eq(Mux(underflow,
+                         Mux((shift_request > shift_limit) | any_zero, shift_limit, shift_request),
+                         0)),
+        ]
+        shifted = Signal(product_bits)
+        guard = Signal()
+        sticky = Signal()
+        huge = Signal()
+        unrounded = Signal(fmt.magnitude_bits)  # exponent field and fraction, truncated
+        m.d.comb += [
+            shifted.eq(window >> shift),
+            guard.eq(shifted[mantissa_bits]),
+            # Everything below the guard bit: window[0 : mantissa_bits + shift].
+            sticky.eq(_prefix_or(window).bit_select(shift + mantissa_bits, 1)),
+            # An exponent above the field's range overflows whatever the rounding does.
+            huge.eq(~underflow & (biased_exponent > exponent_max)),
+            # A subnormal result has exponent field 0; its shifted implicit bit is 0.
+            unrounded.eq(Cat(shifted[mantissa_bits + 1:2 * mantissa_bits + 1],
+                             Mux(underflow, 0, biased_exponent[:exponent_bits]))),
+        ]
+
+        sign, unrounded, guard, sticky, huge, nan, inf = pipeline.cut(
+            sign, unrounded, guard, sticky, huge, nan, inf)
+
+        # -- 3. round to nearest even, overflow and special values ---------------------
+        rounded = Signal(fmt.magnitude_bits + 1)
+        overflow = Signal()
+        m.d.comb += [
+            rounded.eq(unrounded + (guard & (sticky | unrounded[0]))),
+            overflow.eq(huge | (rounded > fmt.max_finite)),
+        ]
+        if self._saturate:
+            overflow_magnitude = fmt.max_finite
+        elif fmt.kind == "fn":
+            overflow_magnitude = fmt.canonical_nan
+        else:
+            overflow_magnitude = fmt.inf
+        magnitude = Signal(fmt.magnitude_bits)
+        with m.If(nan):
+            m.d.comb += magnitude.eq(fmt.canonical_nan)
+        if fmt.has_inf:
+            with m.Elif(inf):
+                m.d.comb += magnitude.eq(fmt.inf)
+        with m.Elif(overflow):
+            m.d.comb += magnitude.eq(overflow_magnitude)
+        with m.Else():
+            m.d.comb += magnitude.eq(rounded)
+        # The canonical NaN has sign 0, whether it comes from a NaN input or (fn) overflow.
+        nan_out = nan | overflow if (fmt.kind == "fn" and not self._saturate) else nan
+        result = Signal(fmt.width)
+        m.d.comb += result.eq(Cat(magnitude, sign & ~nan_out))
+
+        result = pipeline.cut(result)
+        pipeline.finish()
+        m.d.comb += self.y.eq(result)
+        return m
