@@ -158,7 +158,7 @@ def _run_report(arguments):
         _checked(_writable_file, arguments.json)
     _checked(prepare_output_dir, arguments.out)
     rows = report_rows(arguments.out)
-    print(comparison_table(rows, REPORT_COMPARISONS))
+    print(comparison_table(rows, REPORT_COMPARISONS, metrics=("cells",)))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(rows, indent=2) + "\n")
 

@@ -98,8 +98,8 @@ def prepare(kind, params=None, *, out_dir):
     """
     unit = get_unit(kind)
     resolved = unit.resolve(params)
-    component = unit.build(resolved)
     directory = prepare_output_dir(out_dir)
+    component = unit.build(resolved)
     return Prepared(unit, resolved, component, unit.top_name(resolved), directory)
 
 

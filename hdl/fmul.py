@@ -47,10 +47,11 @@ class FMul(wiring.Component):
         Overflow gives the largest finite magnitude instead of inf/NaN.  Default False,
         the ml_dtypes behaviour.
     pipeline_stages : int
-        Register banks, default 0 (purely combinational, no ``clk``/``rst``).  Banks are
-        spread over the three cut points of the datapath below (the first one after the
-        output, then after the multiply, then after the shift); banks beyond three are
-        stacked on the output.
+        Register banks, default 0 (purely combinational, no ``clk``/``rst``).  The
+        datapath offers four cut points: after unpacking, after the multiplier, after
+        the shift, and the output.  One bank goes on the output, two add one after the
+        multiplier (splitting the logic depth about in half), three add one after the
+        shift, four use every cut point; further banks are stacked on the output.
 
     Attributes
     ----------
@@ -63,22 +64,23 @@ class FMul(wiring.Component):
     -----
     With ``E``/``M`` exponent/mantissa bits the datapath is:
 
-    1. **Unpack and multiply.**  A subnormal operand is normalized up front: a priority
-       encoder counts the leading zeros ``lz`` of its fraction, the fraction is shifted
-       left past its leading one and its exponent becomes ``-lz``.  Both significands
-       therefore have a leading one, so their ``(M+1) x (M+1)``-bit product lies in
-       [1, 4) and the exponent sum ``exp_a + exp_b - bias`` is the result's biased
-       exponent for a product in [1, 2).  Normalizing the two short inputs is cheaper
-       than a leading-zero count and left shift over the ``2M+2``-bit product, and it
-       leaves at most a one-bit normalization after the multiplier.
-    2. **Normalize and denormalize.**  The product's top bit selects the one-bit
+    1. **Unpack.**  A subnormal operand is normalized up front: a priority encoder
+       counts the leading zeros ``lz`` of its fraction, the fraction is shifted left
+       past its leading one and its exponent becomes ``-lz``.  The exponent sum
+       ``exp_a + exp_b - bias`` is then the result's biased exponent for a product in
+       [1, 2).  Normalizing the two ``M``-bit fractions is cheaper than a leading-zero
+       count and left shift over the ``2M+2``-bit product, and it leaves at most a
+       one-bit normalization after the multiplier.
+    2. **Multiply.**  Both significands have a leading one, so their
+       ``(M+1) x (M+1)``-bit product lies in [1, 4).
+    3. **Normalize and denormalize.**  The product's top bit selects the one-bit
        normalization and adds to the exponent.  A biased exponent below 1 (gradual
-       underflow) shifts the significand right by ``1 - exponent`` (clamped at
-       ``M + 2``, beyond which every bit is sticky); the sticky bit is picked from a
-       prefix OR of the product at the shift amount, so one shifter serves the whole
-       range.  A zero operand takes the same path with the longest shift, so zeros need
-       no extra multiplexer.
-    3. **Round and special cases.**  One round-to-nearest-even increment is added to
+       underflow) shifts the significand right by ``1 - exponent``, clamped at
+       ``M + 2`` where every bit is already below the guard bit; the sticky bit is
+       picked from a prefix OR of the product at the shift amount, so one shifter
+       serves the whole range.  A zero operand takes the same path with the longest
+       shift, so zeros need no output multiplexer of their own.
+    4. **Round and special cases.**  One round-to-nearest-even increment is added to
        the concatenated exponent and fraction, so a mantissa carry moves into the
        exponent (a subnormal rounding up becomes the smallest normal, the largest
        binade rounding up overflows).  Overflow, NaN and infinity then select the
@@ -133,58 +135,64 @@ class FMul(wiring.Component):
         sum_range = range(-2 * mantissa_bits - bias, 2 * exponent_max - bias + 2)
 
         m = Module()
-        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=3)
+        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=4)
 
-        # -- 1. unpack, normalize subnormal operands, multiply, add exponents ---------
+        # -- 1. unpack, normalize subnormal operands, add exponents ---------------------
         def unpack(operand, name):
             magnitude = operand[:fmt.magnitude_bits]
             exponent_field = operand[mantissa_bits:fmt.magnitude_bits]
             fraction = operand[:mantissa_bits]
             exponent_zero = exponent_field == 0
             leading_zeros = _leading_zeros(fraction)
-            # Shift the leading one out into the implicit position.
-            significand = Signal(mantissa_bits + 1, name=f"{name}_significand")
+            # A subnormal's leading one moves out into the implicit position.
+            normalized = Signal(mantissa_bits, name=f"{name}_fraction")
             exponent = Signal(exponent_range, name=f"{name}_exponent")
             m.d.comb += [
-                significand.eq(Cat(Mux(exponent_zero,
-                                       (fraction << (leading_zeros + 1))[:mantissa_bits],
-                                       fraction),
-                                   C(1, 1))),
+                normalized.eq(Mux(exponent_zero,
+                                  (fraction << (leading_zeros + 1))[:mantissa_bits],
+                                  fraction)),
                 exponent.eq(Mux(exponent_zero, -leading_zeros, exponent_field)),
             ]
             if fmt.kind == "fn":
                 is_nan, is_inf = magnitude == fmt.magnitude_mask, C(0, 1)
             else:
                 is_nan, is_inf = magnitude > fmt.inf, magnitude == fmt.inf
-            return operand[-1], significand, exponent, magnitude == 0, is_nan, is_inf
+            return operand[-1], normalized, exponent, magnitude == 0, is_nan, is_inf
 
-        sign_a, significand_a, exponent_a, zero_a, nan_a, inf_a = unpack(self.a, "a")
-        sign_b, significand_b, exponent_b, zero_b, nan_b, inf_b = unpack(self.b, "b")
+        sign_a, fraction_a, exponent_a, zero_a, nan_a, inf_a = unpack(self.a, "a")
+        sign_b, fraction_b, exponent_b, zero_b, nan_b, inf_b = unpack(self.b, "b")
 
         sign = Signal()
-        product = Signal(product_bits)
         exponent_sum = Signal(sum_range)
         any_zero = Signal()
         nan = Signal()
         inf = Signal()
-        # Written as explicit shift-and-add rows over the known leading one: Yosys/ABC
-        # give a smaller netlist for this than for the `*` operator at fp8 widths.
-        partial_sum = significand_a << mantissa_bits
-        for index in range(mantissa_bits):
-            partial_sum = partial_sum + Mux(significand_b[index], significand_a << index, 0)
         m.d.comb += [
             sign.eq(sign_a ^ sign_b),
-            product.eq(partial_sum),
             exponent_sum.eq(exponent_a + exponent_b - bias),
             any_zero.eq(zero_a | zero_b),
             nan.eq(nan_a | nan_b | (inf_a & zero_b) | (inf_b & zero_a)),
             inf.eq(inf_a | inf_b),
         ]
 
+        sign, fraction_a, fraction_b, exponent_sum, any_zero, nan, inf = pipeline.cut(
+            sign, fraction_a, fraction_b, exponent_sum, any_zero, nan, inf)
+
+        # -- 2. significand product ------------------------------------------------------
+        # Both significands have a leading one.  Written as explicit shift-and-add rows
+        # over that known one: Yosys/ABC give a smaller netlist for this than for the `*`
+        # operator at fp8 widths.
+        significand_a = Cat(fraction_a, C(1, 1))
+        partial_sum = significand_a << mantissa_bits
+        for index in range(mantissa_bits):
+            partial_sum = partial_sum + Mux(fraction_b[index], significand_a << index, 0)
+        product = Signal(product_bits)
+        m.d.comb += product.eq(partial_sum)
+
         sign, product, exponent_sum, any_zero, nan, inf = pipeline.cut(
             sign, product, exponent_sum, any_zero, nan, inf)
 
-        # -- 2. one-bit normalization, denormalizing shift with sticky -----------------
+        # -- 3. one-bit normalization, denormalizing shift with sticky -----------------
         top = product[-1]
         window = Signal(product_bits)          # leading one at the top
         biased_range = range(sum_range.start, sum_range.stop + 1)
@@ -223,7 +231,7 @@ class FMul(wiring.Component):
         sign, unrounded, guard, sticky, huge, nan, inf = pipeline.cut(
             sign, unrounded, guard, sticky, huge, nan, inf)
 
-        # -- 3. round to nearest even, overflow and special values ---------------------
+        # -- 4. round to nearest even, overflow and special values ---------------------
         rounded = Signal(fmt.magnitude_bits + 1)
         overflow = Signal()
         m.d.comb += [

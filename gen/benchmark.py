@@ -1,0 +1,80 @@
+"""Print the figures the spine issue sets targets for (``make bench``).
+
+Gate counts of lmul and fmul for e4m3 and their ratio, and the wall time of an
+exhaustive 65,536-pair simulation of each after its Verilator build.  Figures are
+printed with their targets; nothing here asserts, so a slow machine never fails a test.
+
+    python -m gen.benchmark [--out build/bench]
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from formats import FloatFormat
+from sim import runner
+from verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from verif.vectors import exhaustive_pairs
+
+from .cli import synthesize
+from .emit import emit, prepare
+from .registry import get_unit
+
+# Targets of the spine issue, printed beside the figures.
+CELL_TARGETS = {"lmul": 85, "fmul": 275}
+RATIO_TARGET = 0.35
+SIMULATION_TARGET_SECONDS = 2.0
+
+
+def _verdict(ok):
+    return "meets target" if ok else "MISSES target"
+
+
+def gate_counts(out_dir):
+    results = {}
+    for kind in ("lmul", "fmul"):
+        top = get_unit(kind).top_name(get_unit(kind).resolve({"format": "e4m3"}))
+        results[kind] = synthesize(prepare(kind, {"format": "e4m3"}, out_dir=out_dir / top))
+    for kind, result in results.items():
+        print(f"{result['top']:<12} {result['cells']:>5} cells  (target <= {CELL_TARGETS[kind]}: "
+              f"{_verdict(result['cells'] <= CELL_TARGETS[kind])})")
+    ratio = results["lmul"]["cells"] / results["fmul"]["cells"]
+    print(f"lmul/fmul e4m3 {ratio:.3f}        (target <= {RATIO_TARGET}: "
+          f"{_verdict(ratio <= RATIO_TARGET)})")
+
+
+def exhaustive_simulation(out_dir):
+    fmt = FloatFormat.parse("e4m3")
+    a, b = exhaustive_pairs(fmt)
+    for kind in ("lmul", "fmul"):
+        unit = get_unit(kind)
+        params = {"format": "e4m3"}
+        emitted = emit(kind, params, out_dir=out_dir / "units")
+        started = time.perf_counter()
+        build = runner.build([emitted.verilog_path], emitted.top, build_root=out_dir / "sim",
+                             metadata=emitted.metadata)
+        build_seconds = time.perf_counter() - started
+        with tempfile.TemporaryDirectory(prefix="macforge_bench_") as directory:
+            vectors = Path(directory) / "vectors.npz"
+            np.savez(vectors, a=a, b=b, **{EXPECTED_PREFIX + "y": unit.golden_model(params)(a, b)})
+            result = runner.run(build, test_module=unit.bench, test_dir=directory,
+                                extra_env={VECTORS_ENV: str(vectors)})
+        print(f"{emitted.top:<12} 65,536 pairs: {result.seconds:.2f} s simulation incl. start-up "
+              f"({a.size / result.seconds / 1000:.0f}k vectors/s), build {build_seconds:.1f} s "
+              f"(target <= {SIMULATION_TARGET_SECONDS} s: "
+              f"{_verdict(result.seconds <= SIMULATION_TARGET_SECONDS)})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m gen.benchmark", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="build/bench", type=Path, help="work directory")
+    arguments = parser.parse_args(argv)
+    gate_counts(arguments.out)
+    exhaustive_simulation(arguments.out)
+
+
+if __name__ == "__main__":
+    main()
