@@ -96,39 +96,32 @@ _MULTIPLIER_PORTS = {"a": "operand, {format} bits", "b": "operand, {format} bits
                      "y": "product, {format} bits"}
 _MULTIPLIER_REPORT = tuple({"format": name} for name in ("e4m3", "e5m2", "fp16", "bf16"))
 
+
+def _multiplier(kind, summary, component, golden_function, *, saturate_default):
+    """A two-operand floating-point unit: a, b -> y in one format."""
+    return Unit(
+        kind=kind,
+        summary=summary,
+        parameters=(
+            _FORMAT,
+            BoolParameter("saturate", saturate_default,
+                          "overflow gives max finite instead of inf/NaN", tags=("sat", "nosat")),
+            _PIPELINE_STAGES,
+        ),
+        component=component,
+        golden_factory=lambda p: (lambda a, b: golden_function(p["format"], a, b,
+                                                               saturate=p["saturate"])),
+        port_roles=_MULTIPLIER_PORTS,
+        bench="verif.benches.binary_op_bench",
+        report_configs=_MULTIPLIER_REPORT,
+    )
+
+
 UNITS = {unit.kind: unit for unit in [
-    Unit(
-        kind="lmul",
-        summary="L-Mul approximate multiplier: one integer addition of the bit patterns",
-        parameters=(
-            _FORMAT,
-            BoolParameter("saturate", True, "overflow gives max finite instead of inf/NaN",
-                          tags=("sat", "nosat")),
-            _PIPELINE_STAGES,
-        ),
-        component=LMul,
-        golden_factory=lambda p: (lambda a, b: golden.lmul(p["format"], a, b,
-                                                           saturate=p["saturate"])),
-        port_roles=_MULTIPLIER_PORTS,
-        bench="verif.benches.binary_op_bench",
-        report_configs=_MULTIPLIER_REPORT,
-    ),
-    Unit(
-        kind="fmul",
-        summary="exact floating-point multiplier, round to nearest even, subnormals",
-        parameters=(
-            _FORMAT,
-            BoolParameter("saturate", False, "overflow gives max finite instead of inf/NaN",
-                          tags=("sat", "nosat")),
-            _PIPELINE_STAGES,
-        ),
-        component=FMul,
-        golden_factory=lambda p: (lambda a, b: golden.fmul(p["format"], a, b,
-                                                           saturate=p["saturate"])),
-        port_roles=_MULTIPLIER_PORTS,
-        bench="verif.benches.binary_op_bench",
-        report_configs=_MULTIPLIER_REPORT,
-    ),
+    _multiplier("lmul", "L-Mul approximate multiplier: one integer addition of the bit patterns",
+                LMul, golden.lmul, saturate_default=True),
+    _multiplier("fmul", "exact floating-point multiplier, round to nearest even, subnormals",
+                FMul, golden.fmul, saturate_default=False),
 ]}
 
 

@@ -129,8 +129,8 @@ class FMul(wiring.Component):
         product_bits = 2 * mantissa_bits + 2
         # Any right shift beyond this leaves only sticky bits below the guard bit.
         shift_limit = mantissa_bits + 2
-        # Exponent ranges: a subnormal's exponent goes down to -mantissa_bits (a zero
-        # operand's, which the datapath ignores, included).
+        # A normalized subnormal's exponent goes down to 1 - mantissa_bits, a zero
+        # operand's (ignored: zeros are flagged) to -mantissa_bits.
         exponent_range = range(-mantissa_bits, exponent_max + 1)
         sum_range = range(-2 * mantissa_bits - bias, 2 * exponent_max - bias + 2)
 
@@ -179,9 +179,9 @@ class FMul(wiring.Component):
             sign, fraction_a, fraction_b, exponent_sum, any_zero, nan, inf)
 
         # -- 2. significand product ------------------------------------------------------
-        # Both significands have a leading one.  Written as explicit shift-and-add rows
-        # over that known one: Yosys/ABC give a smaller netlist for this than for the `*`
-        # operator at fp8 widths.
+        # Both significands have a leading one.  Written as shift-and-add rows over
+        # that known one, which Yosys/ABC map to a netlist no larger (and, for most
+        # formats measured, a few cells smaller) than the `*` operator's.
         significand_a = Cat(fraction_a, C(1, 1))
         partial_sum = significand_a << mantissa_bits
         for index in range(mantissa_bits):
@@ -255,7 +255,7 @@ class FMul(wiring.Component):
         with m.Else():
             m.d.comb += magnitude.eq(rounded)
         # The canonical NaN has sign 0, whether it comes from a NaN input or (fn) overflow.
-        nan_out = nan | overflow if (fmt.kind == "fn" and not self._saturate) else nan
+        nan_out = (nan | overflow) if (fmt.kind == "fn" and not self._saturate) else nan
         result = Signal(fmt.width)
         m.d.comb += result.eq(Cat(magnitude, sign & ~nan_out))
 

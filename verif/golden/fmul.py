@@ -8,7 +8,7 @@ fp_mac golden model (SPEC section 6, ``mul = "exact"``).
 
 import numpy as np
 
-from .lmul import ExactProduct, check_operands, check_saturate
+from .operands import ExactProduct, check_operands, check_saturate
 
 __all__ = ["fmul", "fmul_product"]
 

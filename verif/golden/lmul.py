@@ -2,34 +2,17 @@
 
 L-Mul (Luo & Sun, "Addition is All You Need for Energy-efficient Language Models", 2024)
 replaces the significand product by an addition of the two bit patterns plus a constant
-offset, so nothing is ever rounded.  This module also holds what the future fp_mac
-golden model needs (SPEC section 6, ``mul = "lmul"``): the unclamped L-Mul product
-:func:`lmul_product`, and the operand checks and product record that
-:mod:`verif.golden.fmul` shares.
+offset, so nothing is ever rounded.  :func:`lmul_product` is the unclamped L-Mul
+product the fp_mac golden model needs (SPEC section 6, ``mul = "lmul"``).
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from formats import FloatFormat
+from .operands import ExactProduct, check_operands, check_saturate
 
-__all__ = ["lmul", "lmul_product", "lmul_offset_exponent", "lmul_offset", "ExactProduct"]
-
-
-class ExactProduct(NamedTuple):
-    """An unrounded product: (-1)^sign * significand * 2^exponent, unless nan or inf.
-
-    All fields are arrays of the operands' broadcast shape.  Where ``nan`` is set the
-    other fields are 0; where ``inf`` is set the value is infinity with ``sign`` and the
-    significand is 0.  A zero product has significand 0 and keeps its sign.
-    """
-
-    sign: np.ndarray
-    significand: np.ndarray
-    exponent: np.ndarray
-    nan: np.ndarray
-    inf: np.ndarray
+__all__ = ["lmul", "lmul_product", "lmul_offset_exponent", "lmul_offset"]
 
 
 def lmul_offset_exponent(mantissa_bits):
@@ -48,51 +31,6 @@ def lmul_offset_exponent(mantissa_bits):
 def lmul_offset(mantissa_bits):
     """The offset o = 2^(M - l(M)): the term 2^-l(M) counted in mantissa LSBs."""
     return 1 << (mantissa_bits - lmul_offset_exponent(mantissa_bits))
-
-
-def check_format(fmt):
-    """Return ``fmt`` as a FloatFormat (a format name is parsed), or raise TypeError."""
-    if isinstance(fmt, str):
-        return FloatFormat.parse(fmt)
-    if not isinstance(fmt, FloatFormat):
-        raise TypeError(f"fmt must be a FloatFormat or a format name such as 'e4m3', "
-                        f"not {fmt!r}")
-    return fmt
-
-
-def check_saturate(saturate):
-    if not isinstance(saturate, bool):
-        raise TypeError(f"saturate must be True or False, not {saturate!r}")
-    return saturate
-
-
-def check_patterns(fmt, name, bits):
-    """Return ``bits`` as an int64 array, or raise if it holds anything but patterns of fmt."""
-    array = np.asarray(bits)
-    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer bit patterns of {fmt}, "
-                        f"not an array of {array.dtype}")
-    array = array.astype(np.int64)
-    limit = 1 << fmt.width
-    outside = (array < 0) | (array >= limit)
-    if np.any(outside):
-        bad = array[outside].flat[0]
-        raise ValueError(f"{name} must hold {fmt} bit patterns in [0, {limit:#x}), "
-                         f"not {int(bad)!r}")
-    return array
-
-
-def check_operands(fmt, a, b):
-    """Validate the format and both operands; return them broadcast to one shape."""
-    fmt = check_format(fmt)
-    a = check_patterns(fmt, "a", a)
-    b = check_patterns(fmt, "b", b)
-    try:
-        a, b = np.broadcast_arrays(a, b)
-    except ValueError:
-        raise ValueError(f"a and b must broadcast to one shape, not {a.shape} and "
-                         f"{b.shape}") from None
-    return fmt, a, b
 
 
 class _LMulSum(NamedTuple):
