@@ -11,7 +11,8 @@ from amaranth.lib import wiring
 from .registry import get_unit
 from .verilog import convert
 
-__all__ = ["Emitted", "Prepared", "emit", "metadata", "prepare", "prepare_output_dir", "write"]
+__all__ = ["Emitted", "Prepared", "check_output_dir", "emit", "metadata", "prepare",
+           "prepare_output_dir", "write"]
 
 CLOCK_PORT = "clk"
 RESET_PORT = "rst"
@@ -28,20 +29,29 @@ class Emitted:
     metadata: dict
 
 
-def prepare_output_dir(out_dir):
-    """Create ``out_dir`` if needed and check it can be written; return it as a Path.
-
-    Raises ValueError naming the directory and the reason, before any hardware is built.
-    """
+def check_output_dir(out_dir):
+    """Check, without creating anything, that ``out_dir`` is or can become a writable
+    directory; return it as a Path.  Raises ValueError naming the directory and why."""
     path = Path(out_dir)
     if path.exists() and not path.is_dir():
         raise ValueError(f"out {str(out_dir)!r} is not a directory")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"out {str(out_dir)!r} cannot be created: {str(existing)!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"out {str(out_dir)!r} cannot be created: {str(existing)!r} is not writable")
+    return path
+
+
+def prepare_output_dir(out_dir):
+    """:func:`check_output_dir`, then create the directory; return it as a Path."""
+    path = check_output_dir(out_dir)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ValueError(f"out {str(out_dir)!r} cannot be created: {error.strerror or error}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"out {str(out_dir)!r} is not writable")
     return path
 
 
@@ -54,12 +64,15 @@ def metadata(unit, resolved, component, top):
         ports.append({"name": RESET_PORT, "dir": "in", "width": 1,
                       "role": "synchronous reset, active high"})
     for name, member in component.signature.members.items():
-        ports.append({
+        port = {
             "name": name,
             "dir": "in" if member.flow == wiring.In else "out",
             "width": Shape.cast(member.shape).width,
             "role": unit.port_role(name, resolved),
-        })
+        }
+        if unit.port_format(name, resolved) is not None:
+            port["format"] = unit.port_format(name, resolved)
+        ports.append(port)
     return {
         "top": top,
         "kind": unit.kind,
@@ -98,8 +111,10 @@ def prepare(kind, params=None, *, out_dir):
     """
     unit = get_unit(kind)
     resolved = unit.resolve(params)
-    directory = prepare_output_dir(out_dir)
+    check_output_dir(out_dir)
+    # The constructor validates what the schema cannot: rules across parameters.
     component = unit.build(resolved)
+    directory = prepare_output_dir(out_dir)
     return Prepared(unit, resolved, component, unit.top_name(resolved), directory)
 
 

@@ -29,9 +29,12 @@ class Unit:
     component : callable
         ``component(**params)`` -> the Amaranth component (params already parsed).
     golden_factory : callable
-        ``golden_factory(params)`` -> callable computing the outputs from input arrays.
+        ``golden_factory(params)`` -> callable taking the input ports' arrays as keyword
+        arguments and returning a dict of output port -> expected array.
     port_roles : dict
         Port name -> role text; ``{name}`` fields are filled from the parameters.
+    port_formats : dict
+        Port name -> the parameter holding the number format of its bit patterns.
     bench : str
         The cocotb module that checks the emitted Verilog.
     report_configs : tuple of dict
@@ -44,6 +47,7 @@ class Unit:
     component: object
     golden_factory: object
     port_roles: dict
+    port_formats: dict
     bench: str
     report_configs: tuple = ()
 
@@ -80,12 +84,20 @@ class Unit:
         return self.component(**resolved)
 
     def golden_model(self, params):
-        """The golden model for these parameters: a callable over numpy arrays."""
+        """The golden model for these parameters: ``model(**inputs) -> {output: array}``.
+
+        For clocked units element t of an output is its value after cycle t.
+        """
         return self.golden_factory(self.resolve(params))
 
     def port_role(self, name, resolved):
         fields = {key: self.parameter(key).to_json(value) for key, value in resolved.items()}
         return self.port_roles[name].format(**fields)
+
+    def port_format(self, name, resolved):
+        """Name of the number format a port carries, or None for plain integers/bits."""
+        parameter = self.port_formats.get(name)
+        return None if parameter is None else resolved[parameter].name
 
 
 _FORMAT = FormatParameter("format", "e4m3", "number format of operands and result "
@@ -109,10 +121,11 @@ def _multiplier(kind, summary, component, golden_function, *, saturate_default):
             _PIPELINE_STAGES,
         ),
         component=component,
-        golden_factory=lambda p: (lambda a, b: golden_function(p["format"], a, b,
-                                                               saturate=p["saturate"])),
+        golden_factory=lambda p: (lambda a, b: {"y": golden_function(p["format"], a, b,
+                                                                      saturate=p["saturate"])}),
         port_roles=_MULTIPLIER_PORTS,
-        bench="verif.benches.binary_op_bench",
+        port_formats={"a": "format", "b": "format", "y": "format"},
+        bench="verif.benches.unit_bench",
         report_configs=_MULTIPLIER_REPORT,
     )
 

@@ -13,7 +13,8 @@ from cocotb.triggers import FallingEdge, Timer
 
 from formats import FloatFormat
 
-__all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "check_outputs"]
+__all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "check_outputs",
+           "port_formats"]
 
 VECTORS_ENV = "MACFORGE_VECTORS"
 """Environment variable holding the path of the ``.npz`` vector file of a run."""
@@ -123,12 +124,14 @@ def _describe(value, fmt):
     return f"0x{value:0{digits}x} ({float(fmt.decode(value))!r})"
 
 
-def check_outputs(inputs, expected, observed, *, fmt=None, log=None):
+def check_outputs(inputs, expected, observed, *, formats=None, log=None):
     """Compare observed with expected outputs bit for bit; raise AssertionError on a mismatch.
 
     The message, and ``mismatches.txt`` in the run directory, list the first mismatching
-    vectors: every input, expected and got, in hex and (given ``fmt``) as values.
+    vectors: every input, expected and got, in hex and, for ports with a number format in
+    ``formats`` (port name -> FloatFormat), as values.
     """
+    formats = formats or {}
     lines = []
     total = 0
     count = len(next(iter(inputs.values())))
@@ -137,7 +140,8 @@ def check_outputs(inputs, expected, observed, *, fmt=None, log=None):
         bad = np.flatnonzero(got != wanted)
         total += bad.size
         for index in bad[:MISMATCHES_SHOWN]:
-            operands = ", ".join(f"{name}={_describe(int(values[index]), fmt)}"
+            fmt = formats.get(port)
+            operands = ", ".join(f"{name}={_describe(int(values[index]), formats.get(name))}"
                                  for name, values in inputs.items())
             lines.append(f"vector {index}: {operands}: {port} expected "
                          f"{_describe(int(wanted[index]), fmt)} got {_describe(int(got[index]), fmt)}")
@@ -150,7 +154,7 @@ def check_outputs(inputs, expected, observed, *, fmt=None, log=None):
         log.info("%d vectors match the golden model bit for bit", count)
 
 
-def format_of(metadata):
-    """The unit's number format, for printing values, if its parameters name one."""
-    name = metadata.get("params", {}).get("format")
-    return FloatFormat.parse(name) if name else None
+def port_formats(metadata):
+    """Port name -> FloatFormat for the ports whose metadata names a number format."""
+    return {port["name"]: FloatFormat.parse(port["format"])
+            for port in metadata["ports"] if port.get("format")}

@@ -1,15 +1,20 @@
-"""Shared fixtures: emitted units and their simulator builds, made once per session."""
+"""Shared bench machinery: emit and build each unit once per session, run its bench."""
 
 import functools
 from pathlib import Path
 
-import pytest
+import numpy as np
 
 from gen.emit import emit
 from gen.registry import get_unit
 from sim import runner
+from verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
 
 BUILD_ROOT = Path("build")
+
+
+def _key(params):
+    return tuple(sorted(params.items()))
 
 
 @functools.cache
@@ -18,11 +23,6 @@ def _emitted(kind, params_key):
     params = dict(params_key)
     top = unit.top_name(unit.resolve(params))
     return emit(kind, params, out_dir=BUILD_ROOT / "units" / top)
-
-
-def emitted_unit(kind, params):
-    """Emit a unit once per session (same kind and parameters -> same files)."""
-    return _emitted(kind, tuple(sorted(params.items())))
 
 
 @functools.cache
@@ -34,9 +34,17 @@ def _built(kind, params_key, simulator):
 
 def built_unit(kind, params, *, simulator=None):
     """Emit and compile a unit for simulation, once per session and simulator."""
-    return _built(kind, tuple(sorted(params.items())), simulator or runner.selected_simulator())
+    return _built(kind, _key(params), simulator or runner.selected_simulator())
 
 
-@pytest.fixture
-def run_dir(tmp_path):
-    return tmp_path
+def check_against_golden(kind, params, inputs, run_dir):
+    """Drive the emitted Verilog of a unit with ``inputs`` (port -> per-cycle array) and
+    compare every output with the unit's golden model, bit for bit."""
+    unit = get_unit(kind)
+    expected = unit.golden_model(params)(**inputs)
+    vector_file = Path(run_dir) / "vectors.npz"
+    np.savez(vector_file, **inputs,
+             **{EXPECTED_PREFIX + port: values for port, values in expected.items()})
+    result = runner.run(built_unit(kind, params), test_module=unit.bench, test_dir=run_dir,
+                        extra_env={VECTORS_ENV: str(vector_file)})
+    assert result.tests == 1 and result.failed == 0

@@ -78,7 +78,7 @@ BAD_INPUT = [
      ["pipeline_stages", "-1", "from 0"]),
     (["emit", "fmul", "--pipeline-stages", "two", "--out", "{out}"],
      ["pipeline_stages", "two", "integer"]),
-    (["emit", "lmul", "--out", "{file}/sub"], ["out", "cannot be created"]),
+    (["emit", "lmul", "--out", "{file}/sub"], ["out", "cannot be created", "is a file"]),
     (["emit", "fmul", "--out", "{file}"], ["out", "not a directory"]),
     (["synth", "lmul", "--format", "e9m3", "--json", "{out}/x.json"], ["exponent_bits", "9"]),
     (["synth", "lmul", "--json", "{file}/x.json"], ["json", "cannot create"]),

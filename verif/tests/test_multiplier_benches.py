@@ -1,13 +1,10 @@
 """lmul and fmul: the emitted Verilog against the numpy golden model, bit for bit."""
 
-import numpy as np
 import pytest
 
 from formats import FloatFormat
 from gen.registry import get_unit
-from sim import runner
-from verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
-from verif.tests.conftest import built_unit
+from verif.tests.conftest import check_against_golden
 from verif.vectors import exhaustive_pairs, special_and_random_pairs
 
 RANDOM_PAIRS = 200_000
@@ -43,17 +40,10 @@ CONFIGS = _configs()
 
 
 @pytest.mark.parametrize("kind,params,vectors", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
-def test_emitted_verilog_matches_golden_model(kind, params, vectors, run_dir):
-    unit = get_unit(kind)
+def test_emitted_verilog_matches_golden_model(kind, params, vectors, tmp_path):
     fmt = FloatFormat.parse(params["format"])
     if vectors == "exhaustive":
         a, b = exhaustive_pairs(fmt)
     else:
         a, b = special_and_random_pairs(fmt, count=vectors, seed=len(CONFIGS))
-    expected = unit.golden_model(params)(a, b)
-    vector_file = run_dir / "vectors.npz"
-    np.savez(vector_file, a=a, b=b, **{EXPECTED_PREFIX + "y": expected})
-    build = built_unit(kind, params)
-    result = runner.run(build, test_module=unit.bench, test_dir=run_dir,
-                        extra_env={VECTORS_ENV: str(vector_file)})
-    assert result.tests == 1 and result.failed == 0
+    check_against_golden(kind, params, {"a": a, "b": b}, tmp_path)

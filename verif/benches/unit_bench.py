@@ -1,15 +1,15 @@
-"""cocotb bench for two-operand units (``a``, ``b`` -> ``y``): lmul and fmul.
+"""cocotb bench for any fixed-latency unit: stream vectors, compare with the golden model.
 
 Vectors and golden outputs come from the file named by ``MACFORGE_VECTORS`` (written by
 the pytest side from the numpy golden model); the unit's ports, clock, reset and latency
-from its metadata.  One vector per clock for pipelined units.
+from its metadata.  Clocked units take one vector per clock.
 """
 
 import cocotb
 
 from sim.runner import bench_metadata
 
-from .stream import StreamBench, check_outputs, format_of, load_vectors
+from .stream import StreamBench, check_outputs, load_vectors, port_formats
 
 
 @cocotb.test(timeout_time=1, timeout_unit="sec")
@@ -19,4 +19,4 @@ async def outputs_match_golden_model(dut):
     bench = StreamBench(dut, metadata)
     await bench.start()
     observed = await bench.stream(inputs)
-    check_outputs(inputs, expected, observed, fmt=format_of(metadata), log=dut._log)
+    check_outputs(inputs, expected, observed, formats=port_formats(metadata), log=dut._log)
