@@ -19,9 +19,9 @@ from sim import runner
 from verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
 from verif.vectors import exhaustive_pairs
 
-from .cli import synthesize
 from .emit import emit, prepare
 from .registry import get_unit
+from .report import synthesize
 
 # Targets of the spine issue, printed beside the figures.
 CELL_TARGETS = {"lmul": 85, "fmul": 275}

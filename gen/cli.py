@@ -11,14 +11,11 @@ from pathlib import Path
 
 from .emit import prepare, prepare_output_dir, write
 from .registry import UNITS, get_unit
+from .report import report_rows, report_text, synthesize
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
-
-# Unit pairs whose area ratio `macforge report` prints, per format.
-REPORT_COMPARISONS = (("lmul", "fmul"),)
-
 
 class UsageError(Exception):
     """Bad input, found before any hardware is built: exit status 2."""
@@ -100,25 +97,6 @@ def _writable_file(path):
     return target
 
 
-def synthesize(prepared):
-    """Write a prepared unit into its directory and count its generic gates."""
-    from synth import gate_count
-
-    emitted = write(prepared)
-    counts = gate_count(emitted.verilog_path, emitted.top, work_dir=prepared.directory)
-    return {
-        "top": emitted.top,
-        "kind": prepared.unit.kind,
-        "params": emitted.metadata["params"],
-        "latency": emitted.metadata["latency"],
-        "cells": counts["cells"],
-        "flops": counts["flops"],
-        "by_type": counts["by_type"],
-        "flow": "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean",
-        "yosys_version": counts.get("yosys_version"),
-    }
-
-
 def _run_emit(arguments):
     unit = _checked(get_unit, arguments.kind)
     prepared = _checked(prepare, unit.kind, _unit_params(unit, arguments), out_dir=arguments.out)
@@ -139,26 +117,12 @@ def _run_synth(arguments):
     print(f"{result['top']}: {result['cells']} cells, {result['flops']} flops -> {target}")
 
 
-def report_rows(out_dir):
-    """Synthesize every unit's report configurations; one row per configuration."""
-    rows = []
-    for unit in UNITS.values():
-        for config in unit.report_configs:
-            top = unit.top_name(unit.resolve(config))
-            result = synthesize(prepare(unit.kind, config, out_dir=Path(out_dir) / top))
-            rows.append({"unit": unit.kind, "format": result["params"].get("format", "-"),
-                         "top": top, **result})
-    return rows
-
-
 def _run_report(arguments):
-    from synth.report import comparison_table
-
     if arguments.json:
         _checked(_writable_file, arguments.json)
     _checked(prepare_output_dir, arguments.out)
     rows = report_rows(arguments.out)
-    print(comparison_table(rows, REPORT_COMPARISONS, metrics=("cells",)))
+    print(report_text(rows))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(rows, indent=2) + "\n")
 

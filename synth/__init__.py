@@ -4,7 +4,7 @@ synth knows nothing of Amaranth or of macforge's units: it takes a Verilog file 
 module name (:func:`gate_count`), and formats results it is handed (:mod:`synth.report`).
 """
 
-from .report import Column, UNIT_COLUMNS, comparison_table, format_table, ratio_columns, ratio_rows
+from .report import UNIT_COLUMNS, Column, format_table
 from .yosys import SynthError, gate_count, is_flop_type, short_type_name
 
 __all__ = [
@@ -15,7 +15,4 @@ __all__ = [
     "Column",
     "UNIT_COLUMNS",
     "format_table",
-    "ratio_rows",
-    "ratio_columns",
-    "comparison_table",
 ]

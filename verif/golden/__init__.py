@@ -1,8 +1,9 @@
-"""Bit-exact numpy golden models of the macforge units (SPEC sections 3-4).
+"""Bit-exact numpy golden models of the macforge units (SPEC sections 3-6).
 
-Every model takes a :class:`formats.FloatFormat` and array-likes of bit patterns and
-returns an ``int64`` array of bit patterns.  The models never import ``hdl``: a golden
-model that shared logic with the hardware would check nothing.
+Every model takes its parameters (number formats as :class:`formats.FloatFormat` or
+names) and array-likes of port bit patterns, and returns ``int64`` bit patterns; the
+accumulators return the value after every cycle.  The models never import ``hdl``: a
+golden model that shared logic with the hardware would check nothing.
 """
 
 from .fmul import fmul, fmul_product

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 import synth.report
-from synth import (Column, SynthError, comparison_table, format_table, gate_count,
-                   is_flop_type, ratio_rows, short_type_name)
+from synth import Column, SynthError, format_table, gate_count, is_flop_type, short_type_name
 
 FIXTURE = Path(__file__).parent / "fixtures" / "synth" / "small.v"
 GENERIC_GATES = {"AND", "NAND", "OR", "NOR", "XOR", "XNOR", "MUX", "NOT", "ANDNOT", "ORNOT", "BUF"}
@@ -193,43 +192,6 @@ def test_cell_type_helpers(raw, short, flop):
 
 # --- report ------------------------------------------------------------------------------
 
-ROWS = [
-    ({"unit": "lmul", "format": "e4m3"}, {"cells": 36, "flops": 0}),
-    ({"unit": "fmul", "format": "e4m3"}, {"cells": 144, "flops": 0}),
-    ({"unit": "lmul", "format": "e5m2"}, {"cells": 30, "flops": 12}),
-    ({"unit": "fmul", "format": "e5m2"}, {"cells": 120, "flops": 16}),
-    ({"unit": "lmul", "format": "bf16"}, {"cells": 90, "flops": 0}),  # no fmul partner
-]
-
-
-def test_ratio_rows_divide_per_format():
-    ratios = ratio_rows(ROWS, [("lmul", "fmul")])
-    assert [row["format"] for row in ratios] == ["e4m3", "e5m2"]
-    assert ratios[0]["cells_ratio"] == pytest.approx(0.25)
-    assert ratios[0]["flops_ratio"] is None  # 0/0: no meaningful ratio
-    assert ratios[1]["cells_ratio"] == pytest.approx(0.25)
-    assert ratios[1]["flops_ratio"] == pytest.approx(0.75)
-    assert ratios[1]["pair"] == "lmul/fmul"
-
-
-def test_comparison_table_text():
-    text = comparison_table(ROWS, [("lmul", "fmul")])
-    assert text == "\n".join([
-        "unit  format  cells  flops",
-        "----  ------  -----  -----",
-        "lmul  e4m3       36      0",
-        "fmul  e4m3      144      0",
-        "lmul  e5m2       30     12",
-        "fmul  e5m2      120     16",
-        "lmul  bf16       90      0",
-        "",
-        "format  pair       cells ratio  flops ratio",
-        "------  ---------  -----------  -----------",
-        "e4m3    lmul/fmul        0.250            -",
-        "e5m2    lmul/fmul        0.250        0.750",
-    ])
-
-
 def test_format_table_columns_are_data_driven():
     rows = [{"name": "a", "value": 1.5}, {"name": "long name", "value": None}]
     text = format_table(rows, [Column("name", header="who", align="left"),
@@ -243,12 +205,6 @@ def test_format_table_columns_are_data_driven():
 
 
 def test_report_rejects_bad_input():
-    with pytest.raises(ValueError, match="ambiguous"):
-        ratio_rows(ROWS + [ROWS[0]], [("lmul", "fmul")])
-    with pytest.raises(ValueError, match="pair"):
-        ratio_rows(ROWS, [("lmul",)])
-    with pytest.raises(ValueError, match="different"):
-        ratio_rows(ROWS, [("lmul", "lmul")])
     with pytest.raises(TypeError, match=r"rows\[0\]"):
         format_table([42], ["cells"])
     with pytest.raises(ValueError, match="align"):
@@ -261,7 +217,7 @@ def test_report_doctest():
 
 def test_report_of_real_synthesis(results):
     rows = [({"unit": "and", "format": "1b"}, results("and1")),
-            ({"unit": "adder", "format": "1b"}, results("add8"))]
-    text = comparison_table(rows, [("and", "adder")])
-    expected = 1 / results("add8")["cells"]
-    assert f"and/adder  {expected:11.3f}" in text
+            ({"unit": "adder", "format": "8b"}, results("add8"))]
+    lines = format_table(rows, synth.UNIT_COLUMNS).splitlines()
+    assert lines[2].split() == ["and", "1b", "1", "0"]
+    assert lines[3].split() == ["adder", "8b", str(results("add8")["cells"]), "0"]

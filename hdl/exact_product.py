@@ -1,0 +1,81 @@
+"""The exact significand product shared by FMul and FPMAC (SPEC sections 4 and 6).
+
+Both units multiply two operands of one format exactly: subnormal operands are first
+normalized (their leading one moved into the implicit position, the exponent lowered to
+match), so both significands have a leading one and their product lies in [1, 4).
+"""
+
+from amaranth.hdl import C, Cat, Mux, Signal
+
+__all__ = ["leading_zeros", "unpack_normalized", "significand_product"]
+
+
+def leading_zeros(value):
+    """Number of leading zeros of ``value`` (its width when it is zero), as a priority chain."""
+    width = len(value)
+    count = C(width, range(width + 1))
+    for index in range(width):
+        count = Mux(value[index], width - 1 - index, count)
+    return count
+
+
+def unpack_normalized(m, fmt, operand, name):
+    """Split an operand of ``fmt`` and normalize it if subnormal.
+
+    A priority encoder counts the leading zeros ``lz`` of a subnormal's fraction, the
+    fraction is shifted left past its leading one and the exponent becomes ``-lz``, so
+    ``(1 + fraction / 2^M) * 2^(exponent - bias)`` is the operand's value for every
+    nonzero finite operand.  Normalizing the M-bit fractions is cheaper than a
+    leading-zero count and shift over the 2M+2-bit product.
+
+    Parameters
+    ----------
+    m : Module
+        Receives the two named signals below.
+    fmt : FloatFormat
+        The operand's format.
+    operand : Value
+        ``fmt.width`` bits.
+    name : str
+        Prefix of the signal names (``<name>_fraction``, ``<name>_exponent``).
+
+    Returns
+    -------
+    tuple
+        ``(sign, fraction, exponent, zero, nan, inf)``: the sign bit, the normalized
+        fraction (M bits), the exponent (signed, ``-M .. 2^E - 1``), and 1-bit values for a
+        zero magnitude, a NaN and (kind ieee; constant 0 for kind fn) an infinity.
+    """
+    mantissa_bits = fmt.mantissa_bits
+    magnitude = operand[:fmt.magnitude_bits]
+    exponent_field = operand[mantissa_bits:fmt.magnitude_bits]
+    fraction = operand[:mantissa_bits]
+    exponent_zero = exponent_field == 0
+    count = leading_zeros(fraction)
+    # A subnormal's leading one moves out into the implicit position.
+    normalized = Signal(mantissa_bits, name=f"{name}_fraction")
+    exponent = Signal(range(-mantissa_bits, fmt.exponent_field_max + 1), name=f"{name}_exponent")
+    m.d.comb += [
+        normalized.eq(Mux(exponent_zero, (fraction << (count + 1))[:mantissa_bits], fraction)),
+        exponent.eq(Mux(exponent_zero, -count, exponent_field)),
+    ]
+    if fmt.kind == "fn":
+        is_nan, is_inf = magnitude == fmt.magnitude_mask, C(0, 1)
+    else:
+        is_nan, is_inf = magnitude > fmt.inf, magnitude == fmt.inf
+    return operand[-1], normalized, exponent, magnitude == 0, is_nan, is_inf
+
+
+def significand_product(fraction_a, fraction_b):
+    """``(1.fraction_a) * (1.fraction_b)`` as a 2M+2-bit integer (value in [2^2M, 2^(2M+2))).
+
+    Both significands have a leading one.  Written as shift-and-add rows over that known
+    one, which Yosys/ABC map to a netlist no larger (and, for most formats measured, a few
+    cells smaller) than the ``*`` operator's.
+    """
+    mantissa_bits = len(fraction_a)
+    significand_a = Cat(fraction_a, C(1, 1))
+    partial_sum = significand_a << mantissa_bits
+    for index in range(mantissa_bits):
+        partial_sum = partial_sum + Mux(fraction_b[index], significand_a << index, 0)
+    return partial_sum

@@ -1,0 +1,43 @@
+"""`macforge synth` and the report: JSON keys, real counts, ratio bookkeeping."""
+
+import json
+
+import pytest
+
+from gen.cli import main
+from gen.registry import get_unit
+from gen.report import RATIOS, ratio_rows, report_text
+
+
+def test_synth_writes_counts(tmp_path, capsys):
+    target = tmp_path / "counts.json"
+    status = main(["synth", "lmul", "--format", "e5m2", "--pipeline-stages", "1",
+                   "--json", str(target), "--work-dir", str(tmp_path / "work")])
+    assert status == 0
+    counts = json.loads(target.read_text())
+    assert counts["top"] == "lmul_e5m2_p1"
+    assert counts["params"] == {"format": "e5m2", "saturate": True, "pipeline_stages": 1}
+    # One register bank on the 8-bit output.
+    assert counts["flops"] == 8
+    assert counts["cells"] == sum(counts["by_type"].values())
+    assert counts["cells"] > counts["flops"]
+    assert str(tmp_path) not in target.read_text()
+    assert "lmul_e5m2_p1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("question,numerator,denominator", RATIOS, ids=[r[0] for r in RATIOS])
+def test_every_ratio_names_registered_units(question, numerator, denominator):
+    for kind, params in (numerator, denominator):
+        unit = get_unit(kind)
+        assert params in unit.report_configs, f"{question}: {kind} {params} is not synthesized"
+
+
+def test_ratio_rows_divide_cells():
+    lmul = get_unit("lmul").top_name(get_unit("lmul").resolve({"format": "e4m3"}))
+    fmul = get_unit("fmul").top_name(get_unit("fmul").resolve({"format": "e4m3"}))
+    rows = [{"kind": "lmul", "top": lmul, "cells": 80, "flops": 0, "latency": 0},
+            {"kind": "fmul", "top": fmul, "cells": 320, "flops": 0, "latency": 0}]
+    ratios = ratio_rows(rows)
+    assert ratios == [{"comparison": "lmul/fmul e4m3", "numerator": lmul, "denominator": fmul,
+                       "ratio": 0.25}]
+    assert "0.250" in report_text(rows)
