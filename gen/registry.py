@@ -6,10 +6,11 @@ component, golden model and bench."""
 from dataclasses import dataclass
 
 from hdl.fmul import FMul
+from hdl.int_mac import IntMAC
 from hdl.lmul import LMul
 from verif import golden
 
-from .params import BoolParameter, FormatParameter, IntParameter
+from .params import BoolParameter, ChoiceParameter, FormatParameter, IntParameter
 
 __all__ = ["Unit", "UNITS", "get_unit"]
 
@@ -140,11 +141,69 @@ def _multiplier(kind, summary, component, golden_function, *, saturate_default):
     )
 
 
+# -- multiply-accumulate units (SPEC sections 5 and 6) ----------------------------------
+
+_MAC_PIPELINE_STAGES = IntParameter(
+    "pipeline_stages", 0, "register stages on the multiply side; latency is 1 + this",
+    minimum=0, maximum=8, tag_prefix="p")
+_MAC_CONTROL_ROLES = {
+    "en": "accumulate enable: acc updates on a rising edge only while 1",
+    "clear": "with en: accumulate onto zero instead of acc",
+}
+
+
+def _integer_kind(resolved):
+    return "two's complement" if resolved["signed"] else "unsigned"
+
+
+def _int_mac_name(resolved):
+    name = (f"int_mac_{'s' if resolved['signed'] else 'u'}"
+            f"{resolved['a_width']}x{resolved['b_width']}_acc{resolved['acc_width']}")
+    if resolved["overflow"] != "wrap":
+        name += "_sat"
+    if resolved["pipeline_stages"]:
+        name += f"_p{resolved['pipeline_stages']}"
+    return name
+
+
+_INT_MAC_PARAMETERS = ("a_width", "b_width", "signed", "acc_width", "overflow")
+
+INT_MAC = Unit(
+    kind="int_mac",
+    summary="integer multiply-accumulate: acc <- (clear ? 0 : acc) + a * b",
+    parameters=(
+        IntParameter("a_width", 8, "bits of a", minimum=2, maximum=16),
+        IntParameter("b_width", 8, "bits of b", minimum=2, maximum=16),
+        BoolParameter("signed", True, "two's complement operands and accumulator "
+                      "(--no-signed: all unsigned)"),
+        IntParameter("acc_width", 32, "accumulator bits, from a_width + b_width to 48",
+                     minimum=4, maximum=48),
+        ChoiceParameter("overflow", "wrap", "accumulator overflow: wrap modulo 2^acc_width "
+                        "or saturate to its range", choices=("wrap", "saturate")),
+        _MAC_PIPELINE_STAGES,
+    ),
+    component=IntMAC,
+    golden_factory=lambda p: (lambda a, b, en, clear: {"acc": golden.int_mac(
+        a, b, en, clear, **{name: p[name] for name in _INT_MAC_PARAMETERS})}),
+    port_roles={
+        "a": lambda p: f"operand, {p['a_width']}-bit {_integer_kind(p)} integer",
+        "b": lambda p: f"operand, {p['b_width']}-bit {_integer_kind(p)} integer",
+        **_MAC_CONTROL_ROLES,
+        "acc": lambda p: (f"accumulator, {p['acc_width']}-bit {_integer_kind(p)} integer, "
+                          f"overflow {p['overflow']}s"),
+    },
+    port_formats={},
+    bench="verif.benches.unit_bench",
+    report_configs=({},),
+    naming=_int_mac_name,
+)
+
 UNITS = {unit.kind: unit for unit in [
     _multiplier("lmul", "L-Mul approximate multiplier: one integer addition of the bit patterns",
                 LMul, golden.lmul, saturate_default=True),
     _multiplier("fmul", "exact floating-point multiplier, round to nearest even, subnormals",
                 FMul, golden.fmul, saturate_default=False),
+    INT_MAC,
 ]}
 
 

@@ -7,6 +7,9 @@ golden model that shared logic with the hardware would check nothing.
 """
 
 from .fmul import fmul, fmul_product
+from .fp_mac import fp_mac, fp_mac_step
+from .int_mac import int_mac, int_mac_step
 from .lmul import lmul, lmul_offset, lmul_offset_exponent, lmul_product
 
-__all__ = ["lmul", "fmul", "lmul_product", "fmul_product", "lmul_offset", "lmul_offset_exponent"]
+__all__ = ["lmul", "fmul", "int_mac", "fp_mac", "lmul_product", "fmul_product", "int_mac_step",
+           "fp_mac_step", "lmul_offset", "lmul_offset_exponent"]

@@ -80,6 +80,12 @@ BAD_INPUT = [
      ["pipeline_stages", "two", "integer"]),
     (["emit", "lmul", "--out", "{file}/sub"], ["out", "cannot be created", "is a file"]),
     (["emit", "fmul", "--out", "{file}"], ["out", "not a directory"]),
+    (["emit", "int_mac", "--a-width", "1", "--out", "{out}"], ["a_width", "1", "2 to 16"]),
+    (["emit", "int_mac", "--b-width", "17", "--out", "{out}"], ["b_width", "17", "2 to 16"]),
+    (["emit", "int_mac", "--acc-width", "12", "--out", "{out}"], ["acc_width", "12", "16"]),
+    (["emit", "int_mac", "--acc-width", "49", "--out", "{out}"], ["acc_width", "49", "48"]),
+    (["emit", "int_mac", "--overflow", "clamp", "--out", "{out}"],
+     ["overflow", "clamp", "wrap", "saturate"]),
     (["synth", "lmul", "--format", "e9m3", "--json", "{out}/x.json"], ["exponent_bits", "9"]),
     (["synth", "lmul", "--json", "{file}/x.json"], ["json", "cannot create"]),
 ]
