@@ -1,13 +1,9 @@
 """Exact floating-point multiplier (SPEC section 4), the baseline L-Mul is measured against."""
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
-
-from formats.float_format import FloatFormat
-
 from .exact_product import significand_product, unpack_normalized
-from .pipeline import Pipeline, check_pipeline_stages
+from .multiplier import FloatMultiplier
+from .pipeline import Pipeline
 
 __all__ = ["FMul"]
 
@@ -21,7 +17,7 @@ def _prefix_or(value):
     return Cat(*bits)
 
 
-class FMul(wiring.Component):
+class FMul(FloatMultiplier):
     """Exact floating-point multiplier: ``y = RNE(a * b)`` in one format (SPEC section 4).
 
     Subnormal inputs are honoured and results underflow gradually; a NaN input gives the
@@ -84,35 +80,7 @@ class FMul(wiring.Component):
     """
 
     def __init__(self, *, format, saturate=False, pipeline_stages=0):
-        if not isinstance(format, FloatFormat):
-            raise TypeError(f"format must be a FloatFormat, not {format!r}")
-        if not isinstance(saturate, bool):
-            raise TypeError(f"saturate must be a bool (True or False), not {saturate!r}")
-        self._format = format
-        self._saturate = saturate
-        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
-        super().__init__({
-            "a": In(format.width),
-            "b": In(format.width),
-            "y": Out(format.width),
-        })
-
-    @property
-    def format(self):
-        return self._format
-
-    @property
-    def saturate(self):
-        return self._saturate
-
-    @property
-    def pipeline_stages(self):
-        return self._pipeline_stages
-
-    @property
-    def latency(self):
-        """Clock cycles from ``a``/``b`` to ``y`` (0: combinational)."""
-        return self._pipeline_stages
+        super().__init__(format=format, saturate=saturate, pipeline_stages=pipeline_stages)
 
     def elaborate(self, platform):
         fmt = self._format

@@ -1,12 +1,9 @@
 """L-Mul: the approximate floating-point multiplier of "Addition is All You Need"."""
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
-from formats import FloatFormat
-
-from .pipeline import Pipeline, check_pipeline_stages
+from .multiplier import FloatMultiplier
+from .pipeline import Pipeline
 
 __all__ = ["LMul", "lmul_offset_bits"]
 
@@ -27,18 +24,6 @@ def lmul_offset_bits(mantissa_bits):
     return 1 << (mantissa_bits - offset_exponent)
 
 
-def _check_format(format):
-    if not isinstance(format, FloatFormat):
-        raise TypeError(f"format must be a FloatFormat, not {format!r}")
-    return format
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, not {value!r}")
-    return value
-
-
 def _any(conditions):
     """OR of a list of 1-bit values (0 for an empty list)."""
     result = Const(0, 1)
@@ -47,7 +32,7 @@ def _any(conditions):
     return result
 
 
-class LMul(wiring.Component):
+class LMul(FloatMultiplier):
     """L-Mul multiplier: a float multiply replaced by one integer addition.
 
     The magnitude of the product is ``ma + mb - (bias << M) + o`` computed on the raw
@@ -77,27 +62,7 @@ class LMul(wiring.Component):
     """
 
     def __init__(self, *, format, saturate=True, pipeline_stages=0):
-        self._format = _check_format(format)
-        self._saturate = _check_bool("saturate", saturate)
-        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
-        super().__init__({
-            "a": In(format.width),
-            "b": In(format.width),
-            "y": Out(format.width),
-        })
-
-    @property
-    def format(self):
-        return self._format
-
-    @property
-    def saturate(self):
-        return self._saturate
-
-    @property
-    def latency(self):
-        """Rising clock edges from operands to product (0: combinational)."""
-        return self._pipeline_stages
+        super().__init__(format=format, saturate=saturate, pipeline_stages=pipeline_stages)
 
     def elaborate(self, platform):
         fmt = self._format

@@ -1,0 +1,55 @@
+"""What the two-operand floating-point units share: parameters, ports, latency."""
+
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from formats import FloatFormat
+
+from .pipeline import check_pipeline_stages
+
+__all__ = ["FloatMultiplier"]
+
+
+class FloatMultiplier(wiring.Component):
+    """Base of the multipliers: ``a``, ``b`` -> ``y``, all in one format.
+
+    Parameters
+    ----------
+    format : FloatFormat
+        Format of the operands and the product.
+    saturate : bool
+        Overflow gives the largest finite value instead of infinity / NaN.
+    pipeline_stages : int
+        Register banks between operands and product; the latency in cycles.
+    """
+
+    def __init__(self, *, format, saturate, pipeline_stages):
+        if not isinstance(format, FloatFormat):
+            raise TypeError(f"format must be a FloatFormat, not {format!r}")
+        if not isinstance(saturate, bool):
+            raise TypeError(f"saturate must be True or False, not {saturate!r}")
+        self._format = format
+        self._saturate = saturate
+        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
+        super().__init__({
+            "a": In(format.width),
+            "b": In(format.width),
+            "y": Out(format.width),
+        })
+
+    @property
+    def format(self):
+        return self._format
+
+    @property
+    def saturate(self):
+        return self._saturate
+
+    @property
+    def pipeline_stages(self):
+        return self._pipeline_stages
+
+    @property
+    def latency(self):
+        """Rising clock edges from operands to product (0: combinational)."""
+        return self._pipeline_stages
