@@ -171,12 +171,7 @@ class FMul(FloatMultiplier):
             rounded.eq(unrounded + (guard & (sticky | unrounded[0]))),
             overflow.eq(huge | (rounded > fmt.max_finite)),
         ]
-        if self._saturate:
-            overflow_magnitude = fmt.max_finite
-        elif fmt.kind == "fn":
-            overflow_magnitude = fmt.canonical_nan
-        else:
-            overflow_magnitude = fmt.inf
+        overflow_magnitude = self.overflow_magnitude
         magnitude = Signal(fmt.magnitude_bits)
         with m.If(nan):
             m.d.comb += magnitude.eq(fmt.canonical_nan)

@@ -141,13 +141,8 @@ class LMul(FloatMultiplier):
 
         # The special cases in SPEC's priority order, made mutually exclusive, each with
         # the magnitude it forces.
-        if self._saturate:
-            overflow_magnitude = fmt.max_finite
-        elif fmt.kind == "fn":
-            overflow_magnitude = fmt.canonical_nan
-        else:
-            overflow_magnitude = fmt.inf
-        overflow_is_nan = not self._saturate and fmt.kind == "fn"
+        overflow_magnitude = self.overflow_magnitude
+        overflow_is_nan = self.overflow_is_nan
         take_nan = Signal(name="take_nan")
         take_inf = Signal(name="take_inf")
         take_zero = Signal(name="take_zero")

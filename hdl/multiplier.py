@@ -53,3 +53,19 @@ class FloatMultiplier(wiring.Component):
     def latency(self):
         """Rising clock edges from operands to product (0: combinational)."""
         return self._pipeline_stages
+
+    @property
+    def overflow_magnitude(self):
+        """Magnitude pattern a too-large product becomes (SPEC sections 3 and 4): the
+        largest finite value when saturating, else infinity (kind ieee) or the canonical
+        NaN (kind fn, which has no infinity)."""
+        if self._saturate:
+            return self._format.max_finite
+        if self._format.kind == "fn":
+            return self._format.canonical_nan
+        return self._format.inf
+
+    @property
+    def overflow_is_nan(self):
+        """Whether an overflow gives the canonical NaN, which is positive."""
+        return not self._saturate and self._format.kind == "fn"
