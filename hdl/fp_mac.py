@@ -132,7 +132,8 @@ def accumulator_reach(in_format, acc_format, mul):
     binade [2^k, 2^(k+1)) exceeds P, |acc| <= 2^k by induction: from 2^k an addend below
     half an ulp rounds back to 2^k, and from below 2^k a sum under 2^k + half an ulp
     rounds to at most 2^k.  If 2^k and P are finite, no sum overflows (fp32: |acc| <=
-    2^59 for every allowed ``in_format``; bf16: 2^43).
+    2^58 for every allowed ``in_format``; bf16: 2^42; every product is a multiple of
+    2^-34 or coarser, far above their smallest normal 2^-126).
     """
     quantum, largest = _product_bounds(in_format, mul)
     subnormal = quantum < 1 - acc_format.bias
@@ -306,6 +307,7 @@ class FPMAC(wiring.Component):
         ]
         sign, fraction_a, fraction_b, exponent, zero, nan, inf, en, clear = pipeline.cut(
             sign, fraction_a, fraction_b, exponent, zero, nan, inf, self.en, self.clear)
+        # Not masked for a zero operand: the zero flag keeps it out of the adder.
         significand = Signal(2 * mantissa_bits + 2, name="product_significand")
         m.d.comb += significand.eq(significand_product(fraction_a, fraction_b))
         return sign, significand, exponent, exponent_range, zero, nan, inf, en, clear
@@ -509,7 +511,8 @@ class FPMAC(wiring.Component):
         rounded = Signal(acc_fmt.magnitude_bits, name="rounded")
         m.d.comb += rounded.eq(Cat(mantissa, field) + round_up)
 
-        # An exactly zero sum is +0 unless both addends are -0.
+        # An exactly zero sum is +0 unless both addends are -0.  Without subnormal
+        # results the normalized top bit is 0 for a zero sum only.
         zero_sum = ~total.any() if subnormal_reachable else ~leading
         sign_big = Mux(swap, product_sign, acc_sign)
         result_sign = (sign_big ^ negative) & ~(subtract & zero_sum)
