@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: the benches are independent simulations, so they share the cores.
+TEST_JOBS ?= auto
 
 .PHONY: all venv report test bench lint clean
 
@@ -23,7 +25,7 @@ report: $(STAMP)
 	$(BIN)/macforge report --out build/report --json build/report/report.json
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 bench: $(STAMP)
 	$(BIN)/python -m gen.benchmark

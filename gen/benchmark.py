@@ -1,8 +1,9 @@
-"""Print the figures the spine issue sets targets for (``make bench``).
+"""Print the figures the issues set targets for (``make bench``).
 
 Gate counts of lmul and fmul for e4m3 and their ratio, and the wall time of an
-exhaustive 65,536-pair simulation of each after its Verilator build.  Figures are
-printed with their targets; nothing here asserts, so a slow machine never fails a test.
+exhaustive 65,536-pair simulation of each after its Verilator build; the MACs' gate
+counts and the FP8-versus-INT8 and L-Mul-versus-exact ratios.  Figures are printed with
+their targets; nothing here asserts, so a slow machine never fails a test.
 
     python -m gen.benchmark [--out build/bench]
 """
@@ -21,12 +22,15 @@ from verif.vectors import exhaustive_pairs
 
 from .emit import emit, prepare
 from .registry import get_unit
-from .report import synthesize
+from .report import ratio_rows, synthesize
 
 # Targets of the spine issue, printed beside the figures.
 CELL_TARGETS = {"lmul": 85, "fmul": 275}
 RATIO_TARGET = 0.35
 SIMULATION_TARGET_SECONDS = 2.0
+INT_MAC_CELL_TARGET = 520
+# fp_mac(e4m3 -> acc) / int_mac(8x8 -> 32) must beat the Qualcomm paper's figures.
+FP_INT_RATIO_TARGETS = {"fp16": 1.53, "fp32": 2.83}
 
 
 def _verdict(ok):
@@ -44,6 +48,31 @@ def gate_counts(out_dir):
     ratio = results["lmul"]["cells"] / results["fmul"]["cells"]
     print(f"lmul/fmul e4m3 {ratio:.3f}        (target <= {RATIO_TARGET}: "
           f"{_verdict(ratio <= RATIO_TARGET)})")
+
+
+def mac_gate_counts(out_dir):
+    int_mac = get_unit("int_mac")
+    fp_mac = get_unit("fp_mac")
+    rows = []
+    for unit, configs in ((int_mac, [{}]), (fp_mac, fp_mac.report_configs)):
+        for config in configs:
+            top = unit.top_name(unit.resolve(config))
+            rows.append(synthesize(prepare(unit.kind, config, out_dir=out_dir / top)))
+    int_row = rows[0]
+    print(f"{int_row['top']:<24} {int_row['cells']:>5} cells  (target <= {INT_MAC_CELL_TARGET}: "
+          f"{_verdict(int_row['cells'] <= INT_MAC_CELL_TARGET)})")
+    for row in rows[1:]:
+        print(f"{row['top']:<24} {row['cells']:>5} cells")
+    by_top = {row["top"]: row for row in rows}
+    for ratio in ratio_rows(rows):
+        numerator, denominator = by_top[ratio["numerator"]], by_top[ratio["denominator"]]
+        if denominator["kind"] == "int_mac":
+            limit = FP_INT_RATIO_TARGETS[numerator["params"]["acc_format"]]
+            target, ok = f"<= {limit}", ratio["ratio"] <= limit
+        else:
+            # L-Mul against the exact product: strictly smaller is the target.
+            target, ok = "< 1", ratio["ratio"] < 1
+        print(f"{ratio['comparison']:<36} {ratio['ratio']:.3f}  (target {target}: {_verdict(ok)})")
 
 
 def exhaustive_simulation(out_dir):
@@ -76,6 +105,7 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     gate_counts(arguments.out)
     exhaustive_simulation(arguments.out)
+    mac_gate_counts(arguments.out)
 
 
 if __name__ == "__main__":

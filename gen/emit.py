@@ -118,13 +118,21 @@ def prepare(kind, params=None, *, out_dir):
     return Prepared(unit, resolved, component, unit.top_name(resolved), directory)
 
 
+def _write_whole(path, text):
+    """Write ``path`` so that a concurrent reader (a parallel test worker, a build flow
+    watching the directory) sees the old file or the new one, never half of it."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def write(prepared):
     """Elaborate a prepared unit and write ``<top>.v`` and ``<top>.json``."""
     meta = metadata(prepared.unit, prepared.resolved, prepared.component, prepared.top)
     verilog_path = prepared.directory / f"{prepared.top}.v"
     metadata_path = prepared.directory / f"{prepared.top}.json"
-    verilog_path.write_text(convert(prepared.component, name=prepared.top))
-    metadata_path.write_text(json.dumps(meta, indent=2) + "\n")
+    _write_whole(verilog_path, convert(prepared.component, name=prepared.top))
+    _write_whole(metadata_path, json.dumps(meta, indent=2) + "\n")
     return Emitted(top=prepared.top, verilog_path=verilog_path, metadata_path=metadata_path,
                    metadata=meta)
 

@@ -58,10 +58,17 @@ class FormatParameter(Parameter):
     choices: tuple = ()
 
     def parse(self, value):
+        if self.choices:
+            # Only the listed names are allowed, so that is the message for any other.
+            try:
+                fmt = FloatFormat.parse(value, parameter=self.name)
+            except (TypeError, ValueError):
+                fmt = None
+            if fmt is None or fmt.name not in self.choices:
+                raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, "
+                                 f"not {value!r}")
+            return fmt
         fmt = FloatFormat.parse(value, parameter=self.name)
-        if self.choices and fmt.name not in self.choices:
-            raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, "
-                             f"not {value!r}")
         if self.max_exponent_bits is not None and fmt.exponent_bits > self.max_exponent_bits \
                 or self.max_mantissa_bits is not None and fmt.mantissa_bits > self.max_mantissa_bits:
             raise ValueError(f"{self.name} must have at most {self.max_exponent_bits} exponent "

@@ -6,6 +6,7 @@ component, golden model and bench."""
 from dataclasses import dataclass
 
 from hdl.fmul import FMul
+from hdl import fp_mac as fp_mac_hdl
 from hdl.int_mac import IntMAC
 from hdl.lmul import LMul
 from verif import golden
@@ -198,12 +199,50 @@ INT_MAC = Unit(
     naming=_int_mac_name,
 )
 
+_FP_MAC_PARAMETERS = ("in_format", "acc_format", "mul")
+
+FP_MAC = Unit(
+    kind="fp_mac",
+    summary="floating-point multiply-accumulate, one rounding: "
+            "acc <- RNE((clear ? +0 : acc) + a * b)",
+    parameters=(
+        FormatParameter("in_format", "e4m3",
+                        f"format of a and b: e4m3, e5m2 or any e<E>m<M>[fn|ieee] with "
+                        f"E <= {fp_mac_hdl.MAX_IN_EXPONENT_BITS}, "
+                        f"M <= {fp_mac_hdl.MAX_IN_MANTISSA_BITS}",
+                        max_exponent_bits=fp_mac_hdl.MAX_IN_EXPONENT_BITS,
+                        max_mantissa_bits=fp_mac_hdl.MAX_IN_MANTISSA_BITS),
+        FormatParameter("acc_format", "fp32", "accumulator format ("
+                        + ", ".join(fp_mac_hdl.ACC_FORMAT_NAMES) + ")",
+                        choices=fp_mac_hdl.ACC_FORMAT_NAMES),
+        ChoiceParameter("mul", "exact", "product: exact, or the L-Mul approximation",
+                        choices=fp_mac_hdl.MUL_KINDS),
+        _MAC_PIPELINE_STAGES,
+    ),
+    component=fp_mac_hdl.FPMAC,
+    golden_factory=lambda p: (lambda a, b, en, clear: {"acc": golden.fp_mac(
+        a, b, en, clear, **{name: p[name] for name in _FP_MAC_PARAMETERS})}),
+    port_roles={
+        "a": "operand, {in_format} bits",
+        "b": "operand, {in_format} bits",
+        **_MAC_CONTROL_ROLES,
+        "acc": "accumulator, {acc_format} bits; NaN sticks until clear",
+    },
+    port_formats={"a": "in_format", "b": "in_format", "acc": "acc_format"},
+    bench="verif.benches.unit_bench",
+    report_configs=tuple({"in_format": in_format, "acc_format": acc_format, "mul": mul}
+                         for in_format in ("e4m3", "e5m2")
+                         for acc_format in fp_mac_hdl.ACC_FORMAT_NAMES
+                         for mul in fp_mac_hdl.MUL_KINDS),
+)
+
 UNITS = {unit.kind: unit for unit in [
     _multiplier("lmul", "L-Mul approximate multiplier: one integer addition of the bit patterns",
                 LMul, golden.lmul, saturate_default=True),
     _multiplier("fmul", "exact floating-point multiplier, round to nearest even, subnormals",
                 FMul, golden.fmul, saturate_default=False),
     INT_MAC,
+    FP_MAC,
 ]}
 
 

@@ -13,9 +13,27 @@ __all__ = ["RATIOS", "synthesize", "report_rows", "ratio_rows", "report_text"]
 
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 
-# (question, numerator unit, denominator unit); each unit is (kind, params).
-RATIOS = tuple((f"lmul/fmul {name}", ("lmul", {"format": name}), ("fmul", {"format": name}))
-               for name in ("e4m3", "e5m2", "fp16", "bf16"))
+
+def _fp_mac(in_format, acc_format, mul):
+    return "fp_mac", {"in_format": in_format, "acc_format": acc_format, "mul": mul}
+
+
+_INT8_MAC = ("int_mac", {})      # 8x8 -> 32, signed, wrap
+
+# (question, numerator unit, denominator unit); each unit is (kind, params) and must be
+# one of that unit's report configurations.
+RATIOS = (
+    # Does L-Mul cost a fraction of an exact multiplier?
+    *((f"lmul/fmul {name}", ("lmul", {"format": name}), ("fmul", {"format": name}))
+      for name in ("e4m3", "e5m2", "fp16", "bf16")),
+    # FP8 versus INT8 MACs (the Qualcomm paper: +53 % with fp16, +183 % with fp32 sums).
+    *((f"fp_mac e4m3->{acc} / int_mac 8x8->32", _fp_mac("e4m3", acc, "exact"), _INT8_MAC)
+      for acc in ("fp16", "fp32")),
+    # What L-Mul saves inside a MAC, per accumulator.
+    *((f"fp_mac lmul/exact {in_format}->{acc}", _fp_mac(in_format, acc, "lmul"),
+       _fp_mac(in_format, acc, "exact"))
+      for in_format in ("e4m3", "e5m2") for acc in ("fp32", "bf16", "fp16")),
+)
 
 
 def synthesize(prepared):

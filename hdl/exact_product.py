@@ -51,7 +51,8 @@ def unpack_normalized(m, fmt, operand, name):
     exponent_field = operand[mantissa_bits:fmt.magnitude_bits]
     fraction = operand[:mantissa_bits]
     exponent_zero = exponent_field == 0
-    count = leading_zeros(fraction)
+    count = Signal(range(mantissa_bits + 1), name=f"{name}_leading_zeros")
+    m.d.comb += count.eq(leading_zeros(fraction))
     # A subnormal's leading one moves out into the implicit position.
     normalized = Signal(mantissa_bits, name=f"{name}_fraction")
     exponent = Signal(range(-mantissa_bits, fmt.exponent_field_max + 1), name=f"{name}_exponent")

@@ -8,7 +8,7 @@ closes in one cycle; pipeline registers only ever go on the multiply side.
 
 from fractions import Fraction
 
-from amaranth.hdl import C, Cat, Module, Mux, Signal
+from amaranth.hdl import C, Cat, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -47,8 +47,21 @@ def _stages_for(limit):
     return stages
 
 
-def _shift_right_sticky(value, amount):
-    """``value >> amount``, every bit shifted out ORed into bit 0 (the sticky bit)."""
+def _named(m, name, value):
+    """``value`` as a named signal: read by several expressions, it is built once (an
+    Amaranth expression is copied into each reader) and shows up by name in the Verilog."""
+    value = Value.cast(value)
+    signal = Signal(value.shape(), name=name)
+    m.d.comb += signal.eq(value)
+    return signal
+
+
+def _shift_right_sticky(m, value, amount, *, name):
+    """``value >> amount``, every bit shifted out ORed into bit 0 (the sticky bit).
+
+    Each stage's result is a named signal: both the next stage's sticky OR and its
+    shift read it, and an expression would be copied into every reader.
+    """
     width = len(value)
     # Largest stage first: measured a little smaller than the other order.
     for stage in reversed(range(len(amount))):
@@ -57,34 +70,43 @@ def _shift_right_sticky(value, amount):
             shifted = Cat(value.any(), C(0, width - 1))
         else:
             shifted = Cat(value[:step + 1].any(), value[step + 1:], C(0, step))
-        value = Mux(amount[stage], shifted, value)
+        stage_value = Signal(width, name=f"{name}_by{step}")
+        m.d.comb += stage_value.eq(Mux(amount[stage], shifted, value))
+        value = stage_value
     return value
 
 
-def _normalize_left(value, stages, fill, limit=None):
+def _normalize_left(m, value, stages, fill, limit=None, *, name):
     """Shift ``value`` left until its top bit is 1; returns (shifted value, shift count).
 
     The count is decided from its MSB down, one stage per bit: the stage shifting by 2^k
     fires when the top 2^k bits are zero and, given ``limit``, the count stays at most
     ``limit``.  ``fill`` is shifted in at the bottom.  An all-zero ``value`` shifts by
-    ``2^stages - 1`` (or the limit).
+    ``2^stages - 1`` (or the limit).  Stage results are named signals, as in
+    :func:`_shift_right_sticky`.
     """
     width = len(value)
     if limit is not None and len(limit) > stages:
         # A limit of 2^stages - 1 or more never binds.
-        limit = limit[:stages] | limit[stages:].any().replicate(stages)
+        limit = _named(m, f"{name}_limit", limit[:stages] | limit[stages:].any().replicate(stages))
     count_bits = []          # most significant first
     for stage in reversed(range(stages)):
         step = 1 << stage
         if step >= width:
             count_bits.append(C(0, 1))
             continue
-        fire = ~value[width - step:].any()
+        fire = Signal(name=f"{name}_by{step}_fires")
+        condition = ~value[width - step:].any()
         if limit is not None:
             # The count so far, with this stage's bit set, must not pass the limit.
             candidate = Cat(C(1, 1), *reversed(count_bits))
-            fire = fire & (candidate <= limit[stage:])
-        value = Mux(fire, Cat(fill.replicate(step), value[:width - step]), value)
+            condition = condition & (candidate <= limit[stage:])
+        stage_value = Signal(width, name=f"{name}_by{step}")
+        m.d.comb += [
+            fire.eq(condition),
+            stage_value.eq(Mux(fire, Cat(fill.replicate(step), value[:width - step]), value)),
+        ]
+        value = stage_value
         count_bits.append(fire)
     return value, Cat(*reversed(count_bits))
 
@@ -384,19 +406,19 @@ class FPMAC(wiring.Component):
         m.d.comb += self.acc.eq(acc)
 
         # -- unpack the accumulator ------------------------------------------------------
-        acc_sign = acc[-1] & ~clear
+        acc_sign = _named(m, "acc_sign", acc[-1] & ~clear)
         acc_field = acc[acc_mantissa_bits:acc_fmt.magnitude_bits]
         if subnormal_reachable:
             # A cleared accumulator is +0, exponent 1: a tiny product is aligned to it
             # and so denormalized.
-            acc_field = acc_field & (~clear).replicate(acc_exponent_bits)
+            acc_field = _named(m, "acc_field", acc_field & (~clear).replicate(acc_exponent_bits))
         acc_mantissa = acc[:acc_mantissa_bits]
         # Only canonical NaNs and infinities are ever stored: the mantissa MSB tells
         # them apart.
-        acc_special = acc_field.all() & ~clear
-        acc_nan = acc_special & acc_mantissa[-1]
-        acc_inf = acc_special & ~acc_mantissa[-1]
-        acc_normal = acc_field.any()
+        acc_special = _named(m, "acc_special", acc_field.all() & ~clear)
+        acc_nan = _named(m, "acc_nan", acc_special & acc_mantissa[-1])
+        acc_inf = _named(m, "acc_inf", acc_special & ~acc_mantissa[-1])
+        acc_normal = _named(m, "acc_normal", acc_field.any())
         acc_exponent = Signal(range(1, acc_exponent_max + 1), name="acc_exponent")
         m.d.comb += acc_exponent.eq(Cat(acc_field[0] | ~acc_normal, acc_field[1:]))
         acc_significand = Cat(acc_mantissa, acc_normal)
@@ -436,9 +458,9 @@ class FPMAC(wiring.Component):
 
         # The accumulator reaches big only when it is the big operand and not cleared,
         # small likewise; a zero product reaches neither.
-        acc_to_big = ~swap & ~clear
-        acc_to_small = swap & ~clear
-        product_to_small = ~swap & ~product_zero
+        acc_to_big = _named(m, "acc_to_big", ~swap & ~clear)
+        acc_to_small = _named(m, "acc_to_small", swap & ~clear)
+        product_to_small = _named(m, "product_to_small", ~swap & ~product_zero)
         product_low = unit - product_point
 
         def select(acc_bit, acc_enable, product_bit, product_enable):
@@ -460,11 +482,11 @@ class FPMAC(wiring.Component):
                                    product_bit, swap))
             small_bits.append(select(bit(acc_significand, index - _GUARD_BITS + 1),
                                      acc_to_small, product_bit, product_to_small))
-        big = Signal(width, name="big")
-        small = Signal(width, name="small")
+        big = Signal(width, name="big_operand")
+        small = Signal(width, name="small_aligned")
         m.d.comb += [
             big.eq(Cat(*big_bits)),
-            small.eq(_shift_right_sticky(Cat(*small_bits), amount)),
+            small.eq(_shift_right_sticky(m, Cat(*small_bits), amount, name="align")),
         ]
 
         # -- add -------------------------------------------------------------------------
@@ -487,7 +509,8 @@ class FPMAC(wiring.Component):
             limit = Signal(range(above_unit, max(acc_exponent_max, exponent_high) + above_unit),
                            name="normalize_limit")
             m.d.comb += limit.eq(big_exponent + above_unit - 1)
-        normalized_value, shift_value = _normalize_left(magnitude, norm_stages, negative, limit)
+        normalized_value, shift_value = _normalize_left(m, magnitude, norm_stages, negative, limit,
+                                                         name="normalize")
         normalized = Signal(width, name="normalized")
         shift = Signal(norm_stages, name="normalize_shift")
         m.d.comb += [normalized.eq(normalized_value), shift.eq(shift_value)]
@@ -504,8 +527,8 @@ class FPMAC(wiring.Component):
         # Inverted case: the true low bits are these plus one.  All ones below the guard
         # bit carry into it (a guard of 1 then carries on, a whole increment); anything
         # else leaves them nonzero, so the guard bit alone decides.
-        round_up = Mux(negative, guard | (low_bits.all() & mantissa[0]),
-                       guard & (low_bits.any() | mantissa[0]))
+        round_up = _named(m, "round_up", Mux(negative, guard | (low_bits.all() & mantissa[0]),
+                       guard & (low_bits.any() | mantissa[0])))
         # A subnormal (or zero) result has exponent field 0.
         field = Mux(leading, result_exponent[:acc_exponent_bits], 0)
         rounded = Signal(acc_fmt.magnitude_bits, name="rounded")
@@ -515,7 +538,7 @@ class FPMAC(wiring.Component):
         # results the normalized top bit is 0 for a zero sum only.
         zero_sum = ~total.any() if subnormal_reachable else ~leading
         sign_big = Mux(swap, product_sign, acc_sign)
-        result_sign = (sign_big ^ negative) & ~(subtract & zero_sum)
+        result_sign = _named(m, "result_sign", (sign_big ^ negative) & ~(subtract & zero_sum))
 
         # -- special values --------------------------------------------------------------
         nan = Signal(name="nan")
@@ -528,7 +551,7 @@ class FPMAC(wiring.Component):
             inf.eq(infinite),
         ]
         inf_sign = Mux(acc_inf, acc_sign, Mux(product_inf, product_sign, result_sign))
-        special = nan | inf
+        special = _named(m, "special", nan | inf)
         next_acc = Signal(acc_fmt.width, name="next_acc")
         m.d.comb += next_acc.eq(Cat(
             rounded[:acc_mantissa_bits - 1] & ~special.replicate(acc_mantissa_bits - 1),

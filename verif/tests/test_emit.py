@@ -7,11 +7,12 @@ import sys
 
 import pytest
 
+from formats import FloatFormat
 from gen.cli import main
 from gen.emit import emit
 from sim.lint import lint
 
-EMIT_CONFIGS = [
+MULTIPLIER_CONFIGS = [
     ("lmul", {"format": "e4m3"}),
     ("lmul", {"format": "fp16", "saturate": False, "pipeline_stages": 2}),
     ("lmul", {"format": "e3m4fn", "pipeline_stages": 5}),
@@ -20,6 +21,15 @@ EMIT_CONFIGS = [
     ("fmul", {"format": "e5m2", "pipeline_stages": 1}),
     ("fmul", {"format": "fp32"}),
 ]
+MAC_CONFIGS = [
+    ("int_mac", {}),
+    ("int_mac", {"a_width": 4, "b_width": 6, "acc_width": 12, "signed": False,
+                 "pipeline_stages": 2}),
+    ("fp_mac", {}),
+    ("fp_mac", {"in_format": "e5m2", "acc_format": "fp16", "mul": "lmul", "pipeline_stages": 1}),
+    ("fp_mac", {"in_format": "e2m1", "acc_format": "bf16", "pipeline_stages": 3}),
+]
+EMIT_CONFIGS = MULTIPLIER_CONFIGS + MAC_CONFIGS
 
 
 def _id(config):
@@ -40,7 +50,8 @@ def test_emission_is_reproducible_and_lint_clean(kind, params, tmp_path):
     assert lint(first.verilog_path, top=first.top) == []
 
 
-@pytest.mark.parametrize("kind,params", EMIT_CONFIGS, ids=[_id(c) for c in EMIT_CONFIGS])
+@pytest.mark.parametrize("kind,params", MULTIPLIER_CONFIGS,
+                         ids=[_id(c) for c in MULTIPLIER_CONFIGS])
 def test_metadata_describes_the_verilog(kind, params, tmp_path):
     emitted = emit(kind, params, out_dir=tmp_path)
     meta = json.loads(emitted.metadata_path.read_text())
@@ -66,6 +77,37 @@ def test_metadata_describes_the_verilog(kind, params, tmp_path):
     assert meta["params"]["format"] == params["format"]
 
 
+@pytest.mark.parametrize("kind,params", MAC_CONFIGS, ids=[_id(c) for c in MAC_CONFIGS])
+def test_mac_metadata_describes_the_verilog(kind, params, tmp_path):
+    emitted = emit(kind, params, out_dir=tmp_path)
+    meta = json.loads(emitted.metadata_path.read_text())
+    resolved = meta["params"]
+    assert meta["kind"] == kind
+    # The accumulator register is one cycle; pipeline stages add to it.
+    assert meta["latency"] == 1 + params.get("pipeline_stages", 0)
+    assert (meta["clock"], meta["reset"], meta["ii"]) == ("clk", "rst", 1)
+    ports = {port["name"]: port for port in meta["ports"]}
+    assert set(ports) == {"clk", "rst", "a", "b", "en", "clear", "acc"}
+    if kind == "int_mac":
+        widths = {"a": resolved["a_width"], "b": resolved["b_width"], "acc": resolved["acc_width"]}
+        formats = {}
+    else:
+        in_width = FloatFormat.parse(resolved["in_format"]).width
+        widths = {"a": in_width, "b": in_width,
+                  "acc": FloatFormat.parse(resolved["acc_format"]).width}
+        formats = {"a": resolved["in_format"], "b": resolved["in_format"],
+                   "acc": resolved["acc_format"]}
+    widths.update(en=1, clear=1)
+    for name, width in widths.items():
+        assert ports[name]["width"] == width
+        assert ports[name]["dir"] == ("out" if name == "acc" else "in")
+        assert ports[name].get("format") == formats.get(name)
+    verilog = emitted.verilog_path.read_text()
+    header = verilog[verilog.index(f"module {meta['top']}("):].split(";", 1)[0]
+    for name in ports:
+        assert name in header
+
+
 BAD_INPUT = [
     (["emit", "nosuchunit", "--out", "{out}"], ["nosuchunit", "lmul", "fmul"]),
     (["emit", "lmul", "--format", "e4m9x", "--out", "{out}"], ["format", "e4m9x", "e<E>m<M>"]),
@@ -86,6 +128,19 @@ BAD_INPUT = [
     (["emit", "int_mac", "--acc-width", "49", "--out", "{out}"], ["acc_width", "49", "48"]),
     (["emit", "int_mac", "--overflow", "clamp", "--out", "{out}"],
      ["overflow", "clamp", "wrap", "saturate"]),
+    (["emit", "fp_mac", "--in-format", "fp16", "--out", "{out}"],
+     ["in_format", "fp16", "5 exponent", "3 mantissa"]),
+    (["emit", "fp_mac", "--in-format", "e6m2", "--out", "{out}"],
+     ["in_format", "e6m2", "5 exponent", "3 mantissa"]),
+    (["emit", "fp_mac", "--in-format", "e4m9x", "--out", "{out}"],
+     ["in_format", "e4m9x", "e<E>m<M>"]),
+    (["emit", "fp_mac", "--acc-format", "e5m2", "--out", "{out}"],
+     ["acc_format", "e5m2", "fp32, bf16, fp16"]),
+    (["emit", "fp_mac", "--acc-format", "fp64", "--out", "{out}"],
+     ["acc_format", "fp64", "fp32, bf16, fp16"]),
+    (["emit", "fp_mac", "--mul", "approx", "--out", "{out}"], ["mul", "approx", "exact", "lmul"]),
+    (["emit", "fp_mac", "--pipeline-stages", "9", "--out", "{out}"],
+     ["pipeline_stages", "9", "0 to 8"]),
     (["synth", "lmul", "--format", "e9m3", "--json", "{out}/x.json"], ["exponent_bits", "9"]),
     (["synth", "lmul", "--json", "{file}/x.json"], ["json", "cannot create"]),
 ]
