@@ -1,8 +1,10 @@
-"""Test-vector sets for two-operand floating-point units."""
+"""Test-vector sets: operand pairs for two-operand floating-point units, and
+cycle-by-cycle sequences (a, b, en, clear) for multiply-accumulate units."""
 
 import numpy as np
 
-__all__ = ["exhaustive_pairs", "special_and_random_pairs"]
+__all__ = ["exhaustive_pairs", "special_and_random_pairs", "mac_cleared", "mac_after_state",
+           "mac_random_sequence", "mac_repeat", "concatenate"]
 
 
 def exhaustive_pairs(fmt):
