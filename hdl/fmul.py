@@ -8,12 +8,18 @@ from .pipeline import Pipeline
 __all__ = ["FMul"]
 
 
-def _prefix_or(value):
-    """``result[k]`` is the OR of ``value[0:k]``: sticky bits for every shift at once."""
-    bits, seen = [C(0, 1)], C(0, 1)
+def _prefix_or(m, value, *, name):
+    """``result[k]`` is the OR of ``value[0:k]``: sticky bits for every shift at once.
+
+    Each running OR is its own named 1-bit signal: an expression would be copied into
+    every later bit (quadratic Verilog), and bits of one vector feeding each other make
+    Verilator report UNOPTFLAT.
+    """
+    bits = [C(0, 1)]
     for index in range(len(value)):
-        seen = seen | value[index]
-        bits.append(seen)
+        running = Signal(name=f"{name}_{index + 1}")
+        m.d.comb += running.eq(bits[-1] | value[index])
+        bits.append(running)
     return Cat(*bits)
 
 
@@ -153,7 +159,8 @@ class FMul(FloatMultiplier):
             shifted.eq(window >> shift),
             guard.eq(shifted[mantissa_bits]),
             # Everything below the guard bit: window[0 : mantissa_bits + shift].
-            sticky.eq(_prefix_or(window).bit_select(shift + mantissa_bits, 1)),
+            sticky.eq(_prefix_or(m, window, name="window_or_below")
+                      .bit_select(shift + mantissa_bits, 1)),
             # An exponent above the field's range overflows whatever the rounding does.
             huge.eq(~underflow & (biased_exponent > exponent_max)),
             # A subnormal result has exponent field 0; its shifted implicit bit is 0.
