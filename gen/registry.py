@@ -6,7 +6,8 @@ component, golden model and bench."""
 from dataclasses import dataclass
 
 from hdl.fmul import FMul
-from hdl import fp_mac as fp_mac_hdl
+from hdl.fp_mac import (ACC_FORMAT_NAMES, FPMAC, MAX_IN_EXPONENT_BITS, MAX_IN_MANTISSA_BITS,
+                         MUL_KINDS)
 from hdl.int_mac import IntMAC
 from hdl.lmul import LMul
 from verif import golden
@@ -208,18 +209,17 @@ FP_MAC = Unit(
     parameters=(
         FormatParameter("in_format", "e4m3",
                         f"format of a and b: e4m3, e5m2 or any e<E>m<M>[fn|ieee] with "
-                        f"E <= {fp_mac_hdl.MAX_IN_EXPONENT_BITS}, "
-                        f"M <= {fp_mac_hdl.MAX_IN_MANTISSA_BITS}",
-                        max_exponent_bits=fp_mac_hdl.MAX_IN_EXPONENT_BITS,
-                        max_mantissa_bits=fp_mac_hdl.MAX_IN_MANTISSA_BITS),
-        FormatParameter("acc_format", "fp32", "accumulator format ("
-                        + ", ".join(fp_mac_hdl.ACC_FORMAT_NAMES) + ")",
-                        choices=fp_mac_hdl.ACC_FORMAT_NAMES),
+                        f"E <= {MAX_IN_EXPONENT_BITS}, M <= {MAX_IN_MANTISSA_BITS}",
+                        max_exponent_bits=MAX_IN_EXPONENT_BITS,
+                        max_mantissa_bits=MAX_IN_MANTISSA_BITS),
+        FormatParameter("acc_format", "fp32",
+                        f"accumulator format ({', '.join(ACC_FORMAT_NAMES)})",
+                        choices=ACC_FORMAT_NAMES),
         ChoiceParameter("mul", "exact", "product: exact, or the L-Mul approximation",
-                        choices=fp_mac_hdl.MUL_KINDS),
+                        choices=MUL_KINDS),
         _MAC_PIPELINE_STAGES,
     ),
-    component=fp_mac_hdl.FPMAC,
+    component=FPMAC,
     golden_factory=lambda p: (lambda a, b, en, clear: {"acc": golden.fp_mac(
         a, b, en, clear, **{name: p[name] for name in _FP_MAC_PARAMETERS})}),
     port_roles={
@@ -232,8 +232,8 @@ FP_MAC = Unit(
     bench="verif.benches.unit_bench",
     report_configs=tuple({"in_format": in_format, "acc_format": acc_format, "mul": mul}
                          for in_format in ("e4m3", "e5m2")
-                         for acc_format in fp_mac_hdl.ACC_FORMAT_NAMES
-                         for mul in fp_mac_hdl.MUL_KINDS),
+                         for acc_format in ACC_FORMAT_NAMES
+                         for mul in MUL_KINDS),
 )
 
 UNITS = {unit.kind: unit for unit in [
