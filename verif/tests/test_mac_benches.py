@@ -84,6 +84,8 @@ FP_CONFIGS = [
     {"in_format": "e2m1", "acc_format": "bf16", "mul": "lmul"},
     {"in_format": "e4m3ieee", "acc_format": "fp16", "mul": "lmul"},
     {"in_format": "e5m1fn", "acc_format": "fp32"},
+    # The widest allowed input (9 bits): 262,144 pairs.
+    {"in_format": "e5m3", "acc_format": "fp16", "mul": "lmul"},
 ] + [
     # Every depth the parameter offers (1..8), each on a different configuration.
     {"in_format": in_format, "acc_format": acc_format, "mul": mul, "pipeline_stages": depth}
