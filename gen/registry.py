@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The unit registry: for each unit kind, its component, parameter schema, golden model,
 bench and the configurations the report sweeps.  The CLI, validation, metadata and the
 report are derived from these entries; adding a unit is one entry here plus its
@@ -91,6 +92,9 @@ class Unit:
                 for parameter in self.parameters}
 
     def build(self, resolved):
+        # A component whose constructor rejects a combination of parameters is never
+        # elaborated; the first line of this file keeps Amaranth from warning about it
+        # (emission elaborates every component it accepts).
         return self.component(**resolved)
 
     def golden_model(self, params):

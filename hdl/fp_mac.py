@@ -12,8 +12,7 @@ from amaranth.hdl import C, Cat, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from formats import NAMED_FORMATS, FloatFormat
-
+from .checks import check_choice, check_format
 from .exact_product import significand_product, unpack_normalized
 from .lmul import lmul_offset_bits
 from .pipeline import Pipeline, check_pipeline_stages
@@ -28,15 +27,6 @@ MAX_IN_MANTISSA_BITS = 3
 # Frame bits below the accumulator's LSB: guard, round and sticky, enough for a one-bit
 # left normalization after a subtraction that lost bits to the sticky bit.
 _GUARD_BITS = 3
-
-
-def _check_format(name, value):
-    if isinstance(value, str):
-        return FloatFormat.parse(value, parameter=name)
-    if not isinstance(value, FloatFormat):
-        raise TypeError(f"{name} must be a FloatFormat or a format name such as 'e4m3', "
-                        f"not {value!r}")
-    return value
 
 
 def _stages_for(limit):
@@ -245,7 +235,7 @@ class FPMAC(wiring.Component):
     """
 
     def __init__(self, *, in_format, acc_format="fp32", mul="exact", pipeline_stages=0):
-        in_format = _check_format("in_format", in_format)
+        in_format = check_format("in_format", in_format)
         if (in_format.exponent_bits > MAX_IN_EXPONENT_BITS
                 or in_format.mantissa_bits > MAX_IN_MANTISSA_BITS):
             raise ValueError(
@@ -253,22 +243,8 @@ class FPMAC(wiring.Component):
                 f"{MAX_IN_MANTISSA_BITS} mantissa bits (e4m3, e5m2, e3m2, e2m1, ...), not "
                 f"{in_format.name!r} (E={in_format.exponent_bits}, "
                 f"M={in_format.mantissa_bits})")
-        allowed_acc = ", ".join(ACC_FORMAT_NAMES)
-        if not isinstance(acc_format, (str, FloatFormat)):
-            raise TypeError(f"acc_format must be a FloatFormat or one of {allowed_acc}, "
-                            f"not {acc_format!r}")
-        if isinstance(acc_format, str):
-            acc_format_name = acc_format.strip().lower()
-            if acc_format_name not in ACC_FORMAT_NAMES:
-                raise ValueError(f"acc_format must be one of {allowed_acc}, not {acc_format!r}")
-            acc_format = NAMED_FORMATS[acc_format_name]
-        elif acc_format not in [NAMED_FORMATS[name] for name in ACC_FORMAT_NAMES]:
-            raise ValueError(f"acc_format must be one of {allowed_acc}, not {acc_format.name!r}")
-        allowed_mul = ", ".join(map(repr, MUL_KINDS))
-        if not isinstance(mul, str):
-            raise TypeError(f"mul must be one of {allowed_mul}, not {mul!r}")
-        if mul not in MUL_KINDS:
-            raise ValueError(f"mul must be one of {allowed_mul}, not {mul!r}")
+        acc_format = check_format("acc_format", acc_format, choices=ACC_FORMAT_NAMES)
+        mul = check_choice("mul", mul, MUL_KINDS)
         self._in_format = in_format
         self._acc_format = acc_format
         self._mul = mul

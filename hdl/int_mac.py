@@ -4,6 +4,7 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .checks import check_bool, check_choice, check_int
 from .pipeline import Pipeline, check_pipeline_stages
 
 __all__ = ["IntMAC"]
@@ -11,36 +12,6 @@ __all__ = ["IntMAC"]
 _OVERFLOW_MODES = ("wrap", "saturate")
 _MIN_OPERAND_WIDTH, _MAX_OPERAND_WIDTH = 2, 16
 _MAX_ACC_WIDTH = 48
-
-
-def _check_width(name, value):
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer from {_MIN_OPERAND_WIDTH} to "
-                        f"{_MAX_OPERAND_WIDTH}, not {value!r}")
-    if not _MIN_OPERAND_WIDTH <= value <= _MAX_OPERAND_WIDTH:
-        raise ValueError(f"{name} must be an integer from {_MIN_OPERAND_WIDTH} to "
-                         f"{_MAX_OPERAND_WIDTH}, not {value!r}")
-    return value
-
-
-def _check_acc_width(acc_width, product_width):
-    allowed = (f"an integer from a_width + b_width ({product_width}) to {_MAX_ACC_WIDTH}")
-    if not isinstance(acc_width, int) or isinstance(acc_width, bool):
-        raise TypeError(f"acc_width must be {allowed}, not {acc_width!r}")
-    if acc_width < product_width:
-        raise ValueError(f"acc_width must be {allowed} (narrower would truncate the "
-                         f"product), not {acc_width!r}")
-    if acc_width > _MAX_ACC_WIDTH:
-        raise ValueError(f"acc_width must be {allowed}, not {acc_width!r}")
-    return acc_width
-
-
-def _check_overflow(overflow):
-    if not isinstance(overflow, str):
-        raise TypeError(f"overflow must be 'wrap' or 'saturate', not {overflow!r}")
-    if overflow not in _OVERFLOW_MODES:
-        raise ValueError(f"overflow must be 'wrap' or 'saturate', not {overflow!r}")
-    return overflow
 
 
 def _compress(m, columns, name):
@@ -135,13 +106,17 @@ class IntMAC(wiring.Component):
 
     def __init__(self, *, a_width=8, b_width=8, signed=True, acc_width=32, overflow="wrap",
                  pipeline_stages=0):
-        self._a_width = _check_width("a_width", a_width)
-        self._b_width = _check_width("b_width", b_width)
-        if not isinstance(signed, bool):
-            raise TypeError(f"signed must be True or False, not {signed!r}")
-        self._signed = signed
-        self._acc_width = _check_acc_width(acc_width, a_width + b_width)
-        self._overflow = _check_overflow(overflow)
+        self._a_width = check_int("a_width", a_width, minimum=_MIN_OPERAND_WIDTH,
+                                  maximum=_MAX_OPERAND_WIDTH)
+        self._b_width = check_int("b_width", b_width, minimum=_MIN_OPERAND_WIDTH,
+                                  maximum=_MAX_OPERAND_WIDTH)
+        self._signed = check_bool("signed", signed)
+        product_width = a_width + b_width
+        self._acc_width = check_int(
+            "acc_width", acc_width, minimum=product_width, maximum=_MAX_ACC_WIDTH,
+            allowed=f"from a_width + b_width ({product_width}) to {_MAX_ACC_WIDTH}",
+            why=" (narrower would truncate the product)")
+        self._overflow = check_choice("overflow", overflow, _OVERFLOW_MODES)
         self._pipeline_stages = check_pipeline_stages(pipeline_stages)
         super().__init__({
             "a": In(a_width),

@@ -3,8 +3,7 @@
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from formats import FloatFormat
-
+from .checks import check_bool, check_format
 from .pipeline import check_pipeline_stages
 
 __all__ = ["FloatMultiplier"]
@@ -15,8 +14,8 @@ class FloatMultiplier(wiring.Component):
 
     Parameters
     ----------
-    format : FloatFormat
-        Format of the operands and the product.
+    format : FloatFormat or str
+        Format of the operands and the product (a name such as ``"e4m3"`` is parsed).
     saturate : bool
         Overflow gives the largest finite value instead of infinity / NaN.
     pipeline_stages : int
@@ -24,12 +23,9 @@ class FloatMultiplier(wiring.Component):
     """
 
     def __init__(self, *, format, saturate, pipeline_stages):
-        if not isinstance(format, FloatFormat):
-            raise TypeError(f"format must be a FloatFormat, not {format!r}")
-        if not isinstance(saturate, bool):
-            raise TypeError(f"saturate must be True or False, not {saturate!r}")
+        format = check_format("format", format)
         self._format = format
-        self._saturate = saturate
+        self._saturate = check_bool("saturate", saturate)
         self._pipeline_stages = check_pipeline_stages(pipeline_stages)
         super().__init__({
             "a": In(format.width),
