@@ -106,7 +106,7 @@ def _fp_edges(fmt, acc_format):
     sign = 1 << fmt.sign_bit
     one, largest = _pattern(fmt, 1.0), fmt.max_finite
     sets = []
-    # Largest products of both signs, repeated: a fp16 accumulator overflows to +-inf and
+    # Largest products of both signs, repeated: an fp16 accumulator overflows to +-inf and
     # stays there; wider ones grow without rounding trouble.
     sets += [mac_repeat(largest, largest, cycles=32),
              mac_repeat(largest | sign, largest, cycles=32)]
@@ -117,8 +117,8 @@ def _fp_edges(fmt, acc_format):
     step_power = min(int(np.log2(acc_format.decode(acc_format.max_finite))) - 6, 2 * in_power)
     a_power = min(step_power, in_power)
     steps = int(min(acc_format.decode(acc_format.max_finite) // 2.0 ** step_power + 2, 4096))
-    sets.append(mac_repeat(_pattern(fmt, 2.0 ** a_power), _pattern(fmt, 2.0 ** (step_power - a_power)),
-                           cycles=steps))
+    sets.append(mac_repeat(_pattern(fmt, 2.0 ** a_power),
+                           _pattern(fmt, 2.0 ** (step_power - a_power)), cycles=steps))
     # NaN sticks through en-high cycles and an en-low clear, and only a clear removes it.
     nan = fmt.canonical_nan
     sets.append({"a": np.array([nan, one, largest, one, one, one]),
