@@ -144,27 +144,35 @@ def convert(component, *, name):
     return _collect_unread_bits(yosys.run(["-q", "-"], script, ignore_warnings=True), name)
 
 
-_MAX_LINT_ROUNDS = 4
+_MAX_LINT_ROUNDS = 8
 _UNREAD = re.compile(r"(?:Signal is|Bits of signal are) not used: '([^']+)'")
+_WHOLLY_UNREAD = re.compile(r"Signal is not used: '(\$[^']+)'")
 
 
 def _collect_unread_bits(verilog_text, top):
-    """Reduce the bits nothing reads into one ``_unused_ok`` wire.
+    """Drop unread temporaries; reduce the other bits nothing reads into ``_unused_ok``.
 
     Generated logic computes bits it never reads: the carry of an addition truncated on
-    assignment, the alias of a field that is only read through its parent.  Verilator's
-    idiom for intentionally unread bits is to reduce them into a wire whose name contains
-    "unused".  The list comes from Verilator itself, so exactly the signals it reports are
-    collected and every other check of ``-Wall`` stays in force.
+    assignment, the alias of a field that is only read through its parent, the copy of
+    a cell that ``opt_merge`` folded into its twin.  A Yosys temporary (``$N``) that
+    nothing reads at all is deleted with its one assignment.  The rest (named signals,
+    and vectors read only in part) go into a wire whose name contains "unused",
+    Verilator's idiom for intentionally unread bits.  Both lists come from Verilator
+    itself, so every other check of ``-Wall`` stays in force.
     """
     names = set()
     # Verilator reports a partly read vector only once its wholly unread neighbours are
-    # gone, so collect until a lint run reports nothing new.
+    # gone, and dropping a temporary can leave its operands unread: repeat until a lint
+    # run reports nothing new.
     for _ in range(_MAX_LINT_ROUNDS):
         warnings = lint_text(_with_sink(verilog_text, names), top=top)
-        found = {match.group(1) for warning in warnings if warning.code == "UNUSEDSIGNAL"
-                 for match in [_UNREAD.search(warning.message)] if match}
-        if found <= names:
+        unread = [warning.message for warning in warnings if warning.code == "UNUSEDSIGNAL"]
+        verilog_text, dropped = _drop_temporaries(
+            verilog_text, {match.group(1) for message in unread
+                           for match in [_WHOLLY_UNREAD.search(message)] if match})
+        found = {match.group(1) for message in unread
+                 for match in [_UNREAD.search(message)] if match} - dropped
+        if not dropped and found <= names:
             break
         names |= found
     else:
@@ -175,6 +183,22 @@ def _collect_unread_bits(verilog_text, top):
         raise RuntimeError(f"generated Verilog for {top} is not clean under verilator "
                            f"--lint-only -Wall:\n" + "\n".join(map(str, warnings[:20])))
     return _with_sink(verilog_text, names)
+
+
+def _drop_temporaries(verilog_text, candidates):
+    """Delete each ``$N`` wire of ``candidates`` that appears only in its declaration and
+    one ``assign`` to it; returns the new text and the names deleted."""
+    dropped = set()
+    for name in sorted(candidates):
+        # Yosys writes $N as an escaped identifier: a backslash, and a space to end it.
+        token = f"\\{name} "
+        declaration = re.compile(rf"^  wire (?:\[\d+:\d+\] )?{re.escape(token)};\n", re.MULTILINE)
+        assignment = re.compile(rf"^  assign {re.escape(token)} = [^;\n]*;\n", re.MULTILINE)
+        if (verilog_text.count(token) == 2 and len(declaration.findall(verilog_text)) == 1
+                and len(assignment.findall(verilog_text)) == 1):
+            verilog_text = assignment.sub("", declaration.sub("", verilog_text))
+            dropped.add(name)
+    return verilog_text, dropped
 
 
 def _with_sink(verilog_text, names):
