@@ -10,6 +10,7 @@ import pytest
 from formats import FloatFormat
 from gen.cli import main
 from gen.emit import emit
+from gen.verilog import _drop_temporaries
 from sim.lint import lint
 
 MULTIPLIER_CONFIGS = [
@@ -175,3 +176,14 @@ def test_cli_prints_no_traceback_for_bad_input(tmp_path):
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert "format 'e4m3x'" in completed.stderr
+
+
+def test_only_unread_temporaries_are_deleted():
+    text = ("module t(a, y);\n  input a;\n  wire a;\n  output y;\n  wire y;\n"
+            "  wire \\$1 ;\n  wire [1:0] \\$2 ;\n  assign \\$1  = ~ a;\n"
+            "  assign \\$2  = { \\$1 , a };\n  assign y = \\$1 ;\nendmodule\n")
+    # $1 is read (by $2 and y): kept even when offered; $2 is read by nothing: deleted.
+    result, dropped = _drop_temporaries(text, {"$1", "$2"})
+    assert dropped == {"$2"}
+    assert "\\$2" not in result
+    assert result.count("\\$1 ") == 3
