@@ -141,7 +141,61 @@ def convert(component, *, name):
         "write_verilog -norename",
     ])
     yosys = find_yosys(lambda version: version >= _YOSYS_REQUIREMENT)
-    return _collect_unread_bits(yosys.run(["-q", "-"], script, ignore_warnings=True), name)
+    verilog_text = yosys.run(["-q", "-"], script, ignore_warnings=True)
+    return _collect_unread_bits(_read_through_names(verilog_text), name)
+
+
+_ALIAS = re.compile(
+    r"^  assign ([A-Za-z_][A-Za-z0-9_]*) = \\(\$\S+) (?:\[(\d+)(?::(\d+))?\])?;$", re.MULTILINE)
+_WIRE_WIDTH = re.compile(r"^  wire (?:\[(\d+):0\] )?([A-Za-z_][A-Za-z0-9_]*);$", re.MULTILINE)
+
+
+def _read_through_names(verilog_text):
+    """Make logic read a named signal where Yosys left it reading the temporary behind it.
+
+    ``total.eq(a + b)`` truncates a wider sum: Yosys keeps the adder's output as a
+    temporary ``$N`` and ``total`` as a slice of it (``assign total = \\$N [28:0];``), and
+    readers go on reading ``\\$N [5]``.  Rewriting each such read in an ``assign`` as
+    ``total[5]`` changes no value (the alias line says they are equal) and lets the
+    Verilog be read by the names the design gave.
+    """
+    widths = {name: int(msb or 0) + 1 for msb, name in _WIRE_WIDTH.findall(verilog_text)}
+    lines = verilog_text.split("\n")
+    for alias in _ALIAS.finditer(verilog_text):
+        name, temporary = alias.group(1), alias.group(2)
+        width = widths.get(name)
+        if width is None:
+            continue
+        whole = alias.group(3) is None     # the name is all of the temporary
+        if whole:
+            low, high = 0, width - 1
+        else:
+            high = int(alias.group(3))
+            low = high if alias.group(4) is None else int(alias.group(4))
+        if high - low + 1 != width:
+            continue
+        token = re.compile(re.escape(f"\\{temporary} ") + r"(?:\[(\d+)(?::(\d+))?\])?")
+
+        def through_name(match, name=name, whole=whole, low=low, high=high):
+            if match.group(1) is None:
+                return name if whole else match.group(0)
+            top = int(match.group(1))
+            bottom = top if match.group(2) is None else int(match.group(2))
+            if not low <= bottom <= top <= high:
+                return match.group(0)
+            if (top, bottom) == (high, low):
+                return name
+            if top == bottom:
+                return f"{name}[{top - low}]"
+            return f"{name}[{top - low}:{bottom - low}]"
+
+        alias_line = alias.group(0)
+        for index, line in enumerate(lines):
+            if not line.startswith("  assign ") or line == alias_line:
+                continue
+            target, separator, value = line.partition(" = ")
+            lines[index] = target + separator + token.sub(through_name, value)
+    return "\n".join(lines)
 
 
 _MAX_LINT_ROUNDS = 8

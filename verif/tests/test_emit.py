@@ -10,7 +10,7 @@ import pytest
 from formats import FloatFormat
 from gen.cli import main
 from gen.emit import emit
-from gen.verilog import _drop_temporaries
+from gen.verilog import _drop_temporaries, _read_through_names
 from sim.lint import lint
 
 MULTIPLIER_CONFIGS = [
@@ -187,3 +187,17 @@ def test_only_unread_temporaries_are_deleted():
     assert dropped == {"$2"}
     assert "\\$2" not in result
     assert result.count("\\$1 ") == 3
+
+
+def test_logic_reads_the_name_behind_a_truncated_temporary():
+    text = ("  wire [2:0] \\$5 ;\n  wire [1:0] total;\n  wire y;\n  wire [2:0] z;\n"
+            "  assign \\$5  = a + b;\n  assign total = \\$5 [1:0];\n"
+            "  assign y = \\$5 [1] & \\$5 [2];\n  assign z = \\$5  ^ c;\n  assign w = \\$5 [1:0];\n")
+    result = _read_through_names(text)
+    # Bits inside the name's range read the name; the carry bit and the whole
+    # temporary still read the temporary; the driver and the alias are untouched.
+    assert "  assign y = total[1] & \\$5 [2];\n" in result
+    assert "  assign z = \\$5  ^ c;\n" in result
+    assert "  assign w = total;\n" in result
+    assert "  assign \\$5  = a + b;\n" in result
+    assert "  assign total = \\$5 [1:0];\n" in result
