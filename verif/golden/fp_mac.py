@@ -26,7 +26,7 @@ from formats import NAMED_FORMATS, FloatFormat
 
 from .fmul import fmul_product
 from .lmul import lmul_product
-from .operands import ExactProduct, check_operands, check_patterns
+from .operands import ExactProduct, check_flags, check_operands, check_patterns
 from .sequence import run_accumulator
 
 __all__ = ["fp_mac", "fp_mac_step", "FP_MAC_ACC_FORMATS", "FP_MAC_MUL_KINDS",
@@ -81,18 +81,6 @@ def _check_mul(mul):
         raise ValueError(f"mul must be one of {', '.join(map(repr, FP_MAC_MUL_KINDS))}, "
                          f"not {mul!r}")
     return mul
-
-
-def _check_flags(name, flags):
-    """Return ``flags`` as a bool array, or raise if it holds anything but 0/1 values."""
-    array = np.asarray(flags)
-    if array.dtype != np.bool_:
-        if not np.issubdtype(array.dtype, np.integer):
-            raise TypeError(f"{name} must hold 0/1 or booleans, not an array of {array.dtype}")
-        outside = (array != 0) & (array != 1)
-        if np.any(outside):
-            raise ValueError(f"{name} must hold 0/1 or booleans, not {array[outside].flat[0]!r}")
-    return array.astype(bool)
 
 
 def _check_parameters(in_format, acc_format, mul):
@@ -230,7 +218,7 @@ def fp_mac_step(acc, clear, a, b, *, in_format, acc_format, mul):
     """
     in_format, acc_format, mul = _check_parameters(in_format, acc_format, mul)
     acc = check_patterns(acc_format, "acc", acc)
-    clear = _check_flags("clear", clear)
+    clear = check_flags("clear", clear)
     _, a, b = check_operands(in_format, a, b)
     try:
         acc, clear, a, b = np.broadcast_arrays(acc, clear, a, b)
@@ -262,8 +250,8 @@ def fp_mac(a, b, en, clear, *, in_format="e4m3", acc_format="fp32", mul="exact")
     numpy.ndarray of int64: element t is the acc_format pattern of acc after cycle t.
     """
     in_format, acc_format, mul = _check_parameters(in_format, acc_format, mul)
-    en = _check_flags("en", en).ravel()
-    clear = _check_flags("clear", clear).ravel()
+    en = check_flags("en", en).ravel()
+    clear = check_flags("clear", clear).ravel()
     a = check_patterns(in_format, "a", a).ravel()
     b = check_patterns(in_format, "b", b).ravel()
     if not en.size == clear.size == a.size == b.size:

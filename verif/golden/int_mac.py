@@ -11,6 +11,7 @@ The parameter checks repeat the hardware's on purpose: the golden model never im
 
 import numpy as np
 
+from .operands import check_flags
 from .sequence import run_accumulator
 
 __all__ = ["int_mac", "int_mac_step", "check_int_mac_params"]
@@ -75,18 +76,6 @@ def _check_patterns(name, bits, width):
     return array
 
 
-def _check_flags(name, flags):
-    """``flags`` as a bool array, or raise if it holds anything but 0/1."""
-    array = np.asarray(flags)
-    if array.dtype != np.bool_ and array.size:
-        if not np.issubdtype(array.dtype, np.integer):
-            raise TypeError(f"{name} must hold 0/1 flags, not an array of {array.dtype}")
-        outside = (array != 0) & (array != 1)
-        if np.any(outside):
-            raise ValueError(f"{name} must hold 0/1 flags, not {int(array[outside].flat[0])!r}")
-    return array.astype(bool)
-
-
 def _value(bits, width, signed):
     """The integer a ``width``-bit pattern stands for (two's complement if ``signed``)."""
     if not signed:
@@ -131,7 +120,7 @@ def int_mac_step(acc, clear, a, b, *, a_width, b_width, signed, acc_width, overf
     a_width, b_width, signed, acc_width, overflow = check_int_mac_params(
         a_width=a_width, b_width=b_width, signed=signed, acc_width=acc_width, overflow=overflow)
     acc = _check_patterns("acc", acc, acc_width)
-    clear = _check_flags("clear", clear)
+    clear = check_flags("clear", clear)
     a = _check_patterns("a", a, a_width)
     b = _check_patterns("b", b, b_width)
     return _step(acc, clear, a, b, a_width=a_width, b_width=b_width, signed=signed,
@@ -167,8 +156,8 @@ def int_mac(a, b, en, clear, *, a_width=8, b_width=8, signed=True, acc_width=32,
                                            acc_width=acc_width, overflow=overflow)))
     a = _check_patterns("a", a, params["a_width"]).ravel()
     b = _check_patterns("b", b, params["b_width"]).ravel()
-    en = _check_flags("en", en).ravel()
-    clear = _check_flags("clear", clear).ravel()
+    en = check_flags("en", en).ravel()
+    clear = check_flags("clear", clear).ravel()
 
     def step(acc, clear, a, b):
         return _step(acc, clear, a, b, **params)

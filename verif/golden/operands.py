@@ -1,4 +1,5 @@
-"""What the golden models share: operand validation and the unrounded-product record."""
+"""What the golden models share: operand and control-flag validation, and the
+unrounded-product record."""
 
 from typing import NamedTuple
 
@@ -6,7 +7,8 @@ import numpy as np
 
 from formats import FloatFormat
 
-__all__ = ["ExactProduct", "check_format", "check_saturate", "check_patterns", "check_operands"]
+__all__ = ["ExactProduct", "check_format", "check_saturate", "check_patterns", "check_operands",
+           "check_flags"]
 
 
 class ExactProduct(NamedTuple):
@@ -67,3 +69,17 @@ def check_operands(fmt, a, b):
         raise ValueError(f"a and b must broadcast to one shape, not {a.shape} and "
                          f"{b.shape}") from None
     return fmt, a, b
+
+
+def check_flags(name, flags):
+    """``flags`` (a MAC's per-cycle ``en`` or ``clear``) as a bool array, or raise if it
+    holds anything but booleans or 0/1 integers."""
+    array = np.asarray(flags)
+    if array.dtype != np.bool_ and array.size:
+        if not np.issubdtype(array.dtype, np.integer):
+            raise TypeError(f"{name} must hold 0/1 or booleans, not an array of {array.dtype}")
+        outside = (array != 0) & (array != 1)
+        if np.any(outside):
+            raise ValueError(f"{name} must hold 0/1 or booleans, not "
+                             f"{int(array[outside].flat[0])!r}")
+    return array.astype(bool)
