@@ -9,13 +9,12 @@ closes in one cycle; pipeline registers only ever go on the multiply side.
 from fractions import Fraction
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal, Value
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
 from .checks import check_choice, check_format
 from .exact_product import significand_product, unpack_normalized
 from .lmul import lmul_offset_bits
-from .pipeline import Pipeline, check_pipeline_stages
+from .mac import MultiplyAccumulator
+from .pipeline import Pipeline
 
 __all__ = ["FPMAC", "ACC_FORMAT_NAMES", "MUL_KINDS", "accumulator_reach"]
 
@@ -157,7 +156,7 @@ def accumulator_reach(in_format, acc_format, mul):
     return subnormal, overflow
 
 
-class FPMAC(wiring.Component):
+class FPMAC(MultiplyAccumulator):
     """Floating-point multiply-accumulate: ``acc <- RNE_acc((clear ? +0 : acc) + a * b)``.
 
     On every rising clock edge with ``en`` = 1 the accumulator takes the sum of its value
@@ -248,14 +247,8 @@ class FPMAC(wiring.Component):
         self._in_format = in_format
         self._acc_format = acc_format
         self._mul = mul
-        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
-        super().__init__({
-            "a": In(in_format.width),
-            "b": In(in_format.width),
-            "en": In(1),
-            "clear": In(1),
-            "acc": Out(acc_format.width),
-        })
+        super().__init__(a_width=in_format.width, b_width=in_format.width,
+                         acc_width=acc_format.width, pipeline_stages=pipeline_stages)
 
     @property
     def in_format(self):
@@ -268,15 +261,6 @@ class FPMAC(wiring.Component):
     @property
     def mul(self):
         return self._mul
-
-    @property
-    def pipeline_stages(self):
-        return self._pipeline_stages
-
-    @property
-    def latency(self):
-        """Rising edges from applying a/b/en/clear to their effect on ``acc``."""
-        return 1 + self._pipeline_stages
 
     # -- the multiply side ------------------------------------------------------------
 

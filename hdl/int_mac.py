@@ -1,11 +1,10 @@
 """Integer multiply-accumulate unit (SPEC section 5)."""
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
 from .checks import check_bool, check_choice, check_int
-from .pipeline import Pipeline, check_pipeline_stages
+from .mac import MultiplyAccumulator
+from .pipeline import Pipeline
 
 __all__ = ["IntMAC"]
 
@@ -54,7 +53,7 @@ def _rows(columns):
             for row in (0, 1)]
 
 
-class IntMAC(wiring.Component):
+class IntMAC(MultiplyAccumulator):
     """Integer multiply-accumulate: ``acc <- f((clear ? 0 : acc) + a * b)`` while ``en``.
 
     ``f`` wraps modulo ``2^acc_width`` or saturates to the accumulator's range (SPEC
@@ -117,14 +116,8 @@ class IntMAC(wiring.Component):
             allowed=f"from a_width + b_width ({product_width}) to {_MAX_ACC_WIDTH}",
             why=" (narrower would truncate the product)")
         self._overflow = check_choice("overflow", overflow, _OVERFLOW_MODES)
-        self._pipeline_stages = check_pipeline_stages(pipeline_stages)
-        super().__init__({
-            "a": In(a_width),
-            "b": In(b_width),
-            "en": In(1),
-            "clear": In(1),
-            "acc": Out(acc_width),
-        })
+        super().__init__(a_width=a_width, b_width=b_width, acc_width=acc_width,
+                         pipeline_stages=pipeline_stages)
 
     @property
     def a_width(self):
@@ -145,11 +138,6 @@ class IntMAC(wiring.Component):
     @property
     def overflow(self):
         return self._overflow
-
-    @property
-    def latency(self):
-        """Rising clock edges from applying a, b, en, clear to their effect on acc."""
-        return 1 + self._pipeline_stages
 
     def _booth_columns(self, m, a, b, width):
         """Radix-4 Booth partial products of a * b, as columns of bits, and the constant
