@@ -70,7 +70,7 @@ def test_accumulators_built_without_subnormal_logic_get_normal_quanta(in_format,
     # The weight of the lowest set bit over all products: every product, so every sum
     # of them, is a multiple of it.
     grain = min(_lowest_bit_weight(value) for value in np.unique(products))
-    min_normal = Fraction(2) ** (1 - acc.bias)
+    min_normal = Fraction(float(acc.decode(acc.min_normal)))
     if not subnormal:
         assert grain >= min_normal
     else:
