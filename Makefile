@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 bench: $(STAMP)
-	$(BIN)/python -m gen.benchmark
+	$(BIN)/python -m macforge.gen.benchmark
 
 clean:
 	rm -rf build

@@ -5,7 +5,7 @@ exhaustive 65,536-pair simulation of each after its Verilator build; the MACs' g
 counts and the FP8-versus-INT8 and L-Mul-versus-exact ratios.  Figures are printed with
 their targets; nothing here asserts, so a slow machine never fails a test.
 
-    python -m gen.benchmark [--out build/bench]
+    python -m macforge.gen.benchmark [--out build/bench]
 """
 
 import argparse
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from formats import FloatFormat
-from sim import runner
-from verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
-from verif.vectors import exhaustive_pairs
+from macforge.formats import FloatFormat
+from macforge.sim import runner
+from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.vectors import exhaustive_pairs
 
 from .emit import emit, prepare
 from .registry import get_unit
@@ -100,7 +100,7 @@ def exhaustive_simulation(out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m gen.benchmark", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m macforge.gen.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="build/bench", type=Path, help="work directory")
     arguments = parser.parse_args(argv)
     gate_counts(arguments.out)

@@ -4,7 +4,7 @@
 import argparse
 from dataclasses import dataclass, field
 
-from formats import FloatFormat
+from macforge.formats import FloatFormat
 
 __all__ = ["Parameter", "FormatParameter", "BoolParameter", "IntParameter", "ChoiceParameter"]
 

@@ -6,12 +6,12 @@ component, golden model and bench."""
 
 from dataclasses import dataclass
 
-from hdl.fmul import FMul
-from hdl.fp_mac import (ACC_FORMAT_NAMES, FPMAC, MAX_IN_EXPONENT_BITS, MAX_IN_MANTISSA_BITS,
+from macforge.hdl.fmul import FMul
+from macforge.hdl.fp_mac import (ACC_FORMAT_NAMES, FPMAC, MAX_IN_EXPONENT_BITS, MAX_IN_MANTISSA_BITS,
                          MUL_KINDS)
-from hdl.int_mac import IntMAC
-from hdl.lmul import LMul
-from verif import golden
+from macforge.hdl.int_mac import IntMAC
+from macforge.hdl.lmul import LMul
+from macforge.verif import golden
 
 from .params import BoolParameter, ChoiceParameter, FormatParameter, IntParameter
 
@@ -142,7 +142,7 @@ def _multiplier(kind, summary, component, golden_function, *, saturate_default):
                                                                       saturate=p["saturate"])}),
         port_roles=_MULTIPLIER_PORTS,
         port_formats={"a": "format", "b": "format", "y": "format"},
-        bench="verif.benches.unit_bench",
+        bench="macforge.verif.benches.unit_bench",
         report_configs=_MULTIPLIER_REPORT,
     )
 
@@ -199,7 +199,7 @@ INT_MAC = Unit(
                           f"overflow {p['overflow']}s"),
     },
     port_formats={},
-    bench="verif.benches.unit_bench",
+    bench="macforge.verif.benches.unit_bench",
     report_configs=({},),
     naming=_int_mac_name,
 )
@@ -233,7 +233,7 @@ FP_MAC = Unit(
         "acc": "accumulator, {acc_format} bits; NaN sticks until clear",
     },
     port_formats={"a": "in_format", "b": "in_format", "acc": "acc_format"},
-    bench="verif.benches.unit_bench",
+    bench="macforge.verif.benches.unit_bench",
     report_configs=tuple({"in_format": in_format, "acc_format": acc_format, "mul": mul}
                          for in_format in ("e4m3", "e5m2")
                          for acc_format in ACC_FORMAT_NAMES

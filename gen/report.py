@@ -3,8 +3,8 @@ synthesized to generic gates, and the ratios that answer the seed papers' questi
 
 from pathlib import Path
 
-from synth import gate_count
-from synth.report import Column, format_table
+from macforge.synth import gate_count
+from macforge.synth.report import Column, format_table
 
 from .emit import prepare, write
 from .registry import UNITS, get_unit

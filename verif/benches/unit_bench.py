@@ -7,7 +7,7 @@ from its metadata.  Clocked units take one vector per clock.
 
 import cocotb
 
-from sim.runner import bench_metadata
+from macforge.sim.runner import bench_metadata
 
 from .stream import StreamBench, check_outputs, load_vectors, port_formats
 

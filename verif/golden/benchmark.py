@@ -1,4 +1,4 @@
-"""Time the golden models on every e4m3 operand pair: ``python -m verif.golden.benchmark``.
+"""Time the golden models on every e4m3 operand pair: ``python -m macforge.verif.golden.benchmark``.
 
 The tests do not assert timings (that would make them flaky); this prints them so that a
 lost vectorization shows up as a number, not as a slow test run.
@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 
-from formats import NAMED_FORMATS
-from verif.golden import fmul, lmul
+from macforge.formats import NAMED_FORMATS
+from macforge.verif.golden import fmul, lmul
 
 
 def best_time(function, repeats=7):

@@ -22,7 +22,7 @@ sequence through :func:`verif.golden.sequence.run_accumulator`.
 
 import numpy as np
 
-from formats import NAMED_FORMATS, FloatFormat
+from macforge.formats import NAMED_FORMATS, FloatFormat
 
 from .fmul import fmul_product
 from .lmul import lmul_product

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from formats import FloatFormat
+from macforge.formats import FloatFormat
 
 __all__ = ["ExactProduct", "check_format", "check_saturate", "check_patterns", "check_operands",
            "check_flags"]

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gen.emit import emit
-from gen.registry import get_unit
-from sim import runner
-from verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.gen.emit import emit
+from macforge.gen.registry import get_unit
+from macforge.sim import runner
+from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
 
 BUILD_ROOT = Path("build")
 

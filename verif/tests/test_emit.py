@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from formats import FloatFormat
-from gen.cli import main
-from gen.emit import emit
-from gen.verilog import _drop_temporaries, _read_through_names
-from sim.lint import lint
+from macforge.formats import FloatFormat
+from macforge.gen.cli import main
+from macforge.gen.emit import emit
+from macforge.gen.verilog import _drop_temporaries, _read_through_names
+from macforge.sim.lint import lint
 
 MULTIPLIER_CONFIGS = [
     ("lmul", {"format": "e4m3"}),
@@ -171,7 +171,7 @@ def test_bad_input_exits_2_with_a_message_and_builds_nothing(argv, words, tmp_pa
 
 def test_cli_prints_no_traceback_for_bad_input(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "gen.cli", "emit", "lmul", "--format", "e4m3x", "--out",
+        [sys.executable, "-m", "macforge.gen.cli", "emit", "lmul", "--format", "e4m3x", "--out",
          str(tmp_path)], capture_output=True, text=True)
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr

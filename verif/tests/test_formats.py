@@ -4,7 +4,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from formats import NAMED_FORMATS, FloatFormat
+from macforge.formats import NAMED_FORMATS, FloatFormat
 
 # Formats with an independent numpy implementation, and the unsigned view of each.
 REFERENCES = {

@@ -19,10 +19,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from formats import NAMED_FORMATS, FloatFormat
-from hdl.fp_mac import accumulator_reach
-from verif.golden.fp_mac import fp_mac_step
-from verif.vectors import exhaustive_pairs
+from macforge.formats import NAMED_FORMATS, FloatFormat
+from macforge.hdl.fp_mac import accumulator_reach
+from macforge.verif.golden.fp_mac import fp_mac_step
+from macforge.verif.vectors import exhaustive_pairs
 
 IN_FORMATS = ["e4m3", "e5m2", "e5m3", "e2m1", "e3m2", "e4m3ieee", "e5m1fn", "e2m3fn"]
 

@@ -17,8 +17,8 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from formats import NAMED_FORMATS, FloatFormat
-from verif.golden import fmul, fmul_product, lmul, lmul_product
+from macforge.formats import NAMED_FORMATS, FloatFormat
+from macforge.verif.golden import fmul, fmul_product, lmul, lmul_product
 
 E4M3 = NAMED_FORMATS["e4m3"]
 E5M2 = NAMED_FORMATS["e5m2"]

@@ -20,9 +20,9 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from formats import NAMED_FORMATS, FloatFormat
-from verif.golden import lmul
-from verif.golden.fp_mac import fp_mac, fp_mac_step
+from macforge.formats import NAMED_FORMATS, FloatFormat
+from macforge.verif.golden import lmul
+from macforge.verif.golden.fp_mac import fp_mac, fp_mac_step
 
 ACC_FORMATS = ("fp32", "bf16", "fp16")
 MULS = ("exact", "lmul")
@@ -267,7 +267,7 @@ def test_far_apart_addends_round_like_the_reference(acc_format):
 @pytest.mark.parametrize("mul", MULS)
 def test_every_product_is_exact_in_float32(mul):
     """SPEC section 6's premise of the fp32 model, on every pair of every allowed in_format."""
-    from verif.golden import fmul_product, lmul_product
+    from macforge.verif.golden import fmul_product, lmul_product
     product_of = {"exact": fmul_product, "lmul": lmul_product}[mul]
     for fmt in ALLOWED_IN_FORMATS:
         a, b = all_pairs(fmt)

@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 import pytest
 
-from verif.golden.int_mac import int_mac, int_mac_step
+from macforge.verif.golden.int_mac import int_mac, int_mac_step
 
 
 # -- independent scalar reference (plain ints, straight from SPEC section 5) -----------

@@ -6,11 +6,11 @@ warning about that, for this file only)."""
 
 import pytest
 
-from formats import NAMED_FORMATS
-from hdl.fmul import FMul
-from hdl.fp_mac import FPMAC
-from hdl.int_mac import IntMAC
-from hdl.lmul import LMul
+from macforge.formats import NAMED_FORMATS
+from macforge.hdl.fmul import FMul
+from macforge.hdl.fp_mac import FPMAC
+from macforge.hdl.int_mac import IntMAC
+from macforge.hdl.lmul import LMul
 
 BAD_ARGUMENTS = [
     (LMul, {"format": 3}, TypeError, ["format", "3", "FloatFormat"]),

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from gen.registry import get_unit
-from verif.tests.conftest import check_against_golden
-from verif.vectors import (concatenate, exhaustive_pairs, mac_after_state, mac_cleared,
+from macforge.gen.registry import get_unit
+from macforge.verif.tests.conftest import check_against_golden
+from macforge.verif.vectors import (concatenate, exhaustive_pairs, mac_after_state, mac_cleared,
                            mac_random_sequence, mac_repeat)
 
 RANDOM_CYCLES = 12_000

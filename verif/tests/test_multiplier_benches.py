@@ -2,10 +2,10 @@
 
 import pytest
 
-from formats import FloatFormat
-from gen.registry import get_unit
-from verif.tests.conftest import check_against_golden
-from verif.vectors import exhaustive_pairs, special_and_random_pairs
+from macforge.formats import FloatFormat
+from macforge.gen.registry import get_unit
+from macforge.verif.tests.conftest import check_against_golden
+from macforge.verif.vectors import exhaustive_pairs, special_and_random_pairs
 
 RANDOM_PAIRS = 200_000
 PIPELINED_RANDOM_PAIRS = 50_000

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from gen.cli import main
-from gen.registry import get_unit
-from gen.report import RATIOS, ratio_rows, report_text
+from macforge.gen.cli import main
+from macforge.gen.registry import get_unit
+from macforge.gen.report import RATIOS, ratio_rows, report_text
 
 
 def test_synth_writes_counts(tmp_path, capsys):

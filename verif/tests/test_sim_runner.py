@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.runner import (
+from macforge.sim.runner import (
     SIM_ENV_VAR,
     SIMULATORS,
     Build,
@@ -27,7 +27,7 @@ from sim.runner import (
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILD_ROOT = PROJECT_ROOT / "build" / "sim"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "smoke_add8.v"
-BENCH = "verif.benches.smoke_bench"
+BENCH = "macforge.verif.benches.smoke_bench"
 
 UNITS = {
     "smoke_add8": {
@@ -151,7 +151,7 @@ def test_failing_bench_raises_with_check(tmp_path):
 def test_missing_test_module_is_a_failure(tmp_path):
     unit_build = build_unit("smoke_add8", "verilator")
     result = run(
-        unit_build, test_module="verif.benches.no_such_bench", test_dir=tmp_path,
+        unit_build, test_module="macforge.verif.benches.no_such_bench", test_dir=tmp_path,
         waveform_on_failure=False, check=False,
     )
     assert not result.ok

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import synth.report
-from synth import Column, SynthError, format_table, gate_count, is_flop_type, short_type_name
+from macforge import synth
+import macforge.synth.report
+from macforge.synth import Column, SynthError, format_table, gate_count, is_flop_type, short_type_name
 
 FIXTURE = Path(__file__).parent / "fixtures" / "synth" / "small.v"
 GENERIC_GATES = {"AND", "NAND", "OR", "NOR", "XOR", "XNOR", "MUX", "NOT", "ANDNOT", "ORNOT", "BUF"}
