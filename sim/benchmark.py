@@ -12,12 +12,23 @@ Run ``python -m macforge.sim.benchmark`` from the project root. It builds the fi
   alone and end to end (simulator start-up included).
 
 ``--trace`` adds the same figures for trace-capable builds (the waveform re-run path).
+
+``--units A.v B.v`` instead measures builds of two emitted units (``macforge emit ...``;
+each ``X.v`` needs its ``X.json`` metadata beside it), each repeat in a fresh cache:
+
+- (a) clean build of A with every cache empty;
+- (b) clean build of B right after, caches warm (what each further unit costs);
+- (c) second :func:`build` call of B, nothing changed; and, for comparison, the
+  toolchain's own no-change rebuild of B (Verilator and make re-run on the finished
+  build directory, as cocotb's runner does without a stamp file).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import resource
 import statistics
 import tempfile
 import time
@@ -97,6 +108,57 @@ def measure(*, simulator: str, repeats: int, waves: bool, build_root: Path) -> l
     return lines
 
 
+def measure_units(sources: list[Path], *, simulator: str, repeats: int) -> list[str]:
+    """Time clean, warm-cache and unchanged builds of two emitted units.
+
+    Parameters
+    ----------
+    sources : list of Path
+        Two Verilog files, each with its metadata JSON beside it (same stem).
+    simulator : str
+        One of :data:`sim.runner.SIMULATORS`.
+    repeats : int
+        Fresh caches to measure in; every figure is printed, the median first.
+
+    Returns
+    -------
+    list of str
+        Human-readable report lines.
+    """
+    units = [(source, json.loads(source.with_suffix(".json").read_text())) for source in sources]
+    # Wall time and the compilers' CPU time (user + sys of child processes): on a shared
+    # machine the CPU time moves far less with other people's load than the wall time.
+    times: dict[str, list[tuple[float, float]]] = {}
+
+    def timed_build(label, source, metadata, root):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        unit_build = build([source], metadata["top"], simulator=simulator,
+                           build_root=Path(root), metadata=metadata)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        times.setdefault(label, []).append((unit_build.seconds, cpu))
+        return unit_build
+
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="macforge-simbench-") as root:
+            timed_build(f"(a) clean {units[0][1]['top']}", *units[0], root)
+            second = timed_build(f"(b) warm {units[1][1]['top']}", *units[1], root)
+            again = timed_build(f"(c) unchanged {units[1][1]['top']}", *units[1], root)
+            if not again.reused:
+                raise RuntimeError(f"second build of {again.top} compiled again")
+            second.stamp_path.unlink()
+            timed_build("    toolchain no-change rebuild", *units[1], root)
+    lines = []
+    for label, figures in times.items():
+        walls, cpus = zip(*figures)
+        lines.append(
+            f"{simulator}: {label:34s} wall {statistics.median(walls):7.3f} s "
+            f"({', '.join(f'{wall:.3f}' for wall in walls)}); "
+            f"CPU {statistics.median(cpus):6.2f} s"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m macforge.sim.benchmark``)."""
     parser = argparse.ArgumentParser(prog="python -m macforge.sim.benchmark", description=__doc__,
@@ -109,9 +171,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per unit; the median is printed (default 3)")
     parser.add_argument("--trace", action="store_true",
                         help="also measure trace-capable builds")
+    parser.add_argument("--units", nargs=2, type=Path, metavar=("A.v", "B.v"),
+                        help="measure builds (a), (b), (c) of these two emitted units")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats={args.repeats} must be at least 1")
+    if args.units:
+        for line in measure_units(args.units, simulator=args.simulator or selected_simulator(),
+                                  repeats=args.repeats):
+            print(line, flush=True)
+        return 0
     simulators = available_simulators() if args.all else [args.simulator or selected_simulator()]
     for simulator in simulators:
         for waves in (False, True) if args.trace else (False,):
