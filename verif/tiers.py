@@ -38,15 +38,27 @@ def _strings(constants):
             yield from _strings(constant)
 
 
+def _named_objects(code, namespace):
+    """The objects ``code`` names: globals of its module, and attributes of the modules
+    among them (``macforge.sim.runner.build``), all by identity."""
+    found = [namespace[name] for name in code.co_names if name in namespace]
+    modules = [target for target in found if isinstance(target, types.ModuleType)]
+    while modules:
+        module = modules.pop()
+        for name in code.co_names:
+            attribute = getattr(module, name, None)
+            if attribute is not None and not any(attribute is known for known in found):
+                found.append(attribute)
+                if isinstance(attribute, types.ModuleType):
+                    modules.append(attribute)
+    return found
+
+
 def _code_reaches(code, namespace, helpers_dir, seen):
     if code in seen:
         return False
     seen.add(code)
-    for name in code.co_names:
-        # Attribute names are in co_names too; only those bound in the module count.
-        target = namespace.get(name)
-        if target is None:
-            continue
+    for target in _named_objects(code, namespace):
         if any(target is stage for stage in TOOLCHAIN):
             return True
         if target is command_line and SYNTHESIZING_COMMANDS & set(_strings(code.co_consts)):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import macforge
 from macforge.gen.cli import main
 from macforge.gen.emit import emit
 from macforge.sim.lint import lint
@@ -20,6 +21,10 @@ def _builds_through_a_helper():
 
 def _build_helper():
     return build([], "top")
+
+
+def _builds_through_the_package():
+    return macforge.sim.runner.build([], "top")
 
 
 def _synthesizes_in_a_lambda():
@@ -52,6 +57,7 @@ def _calls_a_method_named_like_a_stage(subprocess):
 # through parameters: named in a test's own code, they would make that test slow too.
 CASES = [
     ([_builds_through_a_helper], True),
+    ([_builds_through_the_package], True),
     ([_synthesizes_in_a_lambda], True),
     ([_runs_the_synth_command], True),
     ([_lints], True),
