@@ -38,18 +38,24 @@ def _strings(constants):
             yield from _strings(constant)
 
 
+def _is_project_module(target):
+    # Only the project's modules are searched for attributes: the stages are there, and
+    # a lookup on numpy (``np.str``) raises deprecation warnings.
+    return isinstance(target, types.ModuleType) and target.__name__.partition(".")[0] == "macforge"
+
+
 def _named_objects(code, namespace):
-    """The objects ``code`` names: globals of its module, and attributes of the modules
-    among them (``macforge.sim.runner.build``), all by identity."""
+    """The objects ``code`` names: globals of its module, and attributes of the project
+    modules among them (``macforge.sim.runner.build``), all by identity."""
     found = [namespace[name] for name in code.co_names if name in namespace]
-    modules = [target for target in found if isinstance(target, types.ModuleType)]
+    modules = [target for target in found if _is_project_module(target)]
     while modules:
         module = modules.pop()
         for name in code.co_names:
             attribute = getattr(module, name, None)
             if attribute is not None and not any(attribute is known for known in found):
                 found.append(attribute)
-                if isinstance(attribute, types.ModuleType):
+                if _is_project_module(attribute):
                     modules.append(attribute)
     return found
 
