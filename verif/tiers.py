@@ -1,14 +1,16 @@
 """Which tests belong to the fast tier: those that reach no slow toolchain stage.
 
-The slow stages are a Verilator or Icarus build and run (``sim.runner``), a lint check
-(``sim.lint.lint``) and Yosys synthesis (``synth.gate_count``, the ``synth`` and
-``report`` commands).  Emission is not among them: it runs Amaranth's built-in Yosys
-and Verilator's linter on one file in about a second (``gen.verilog``).
+The slow stages are a Verilator or Icarus build and run (``sim.runner.build`` and
+``run``), a lint check (``sim.lint``) and Yosys synthesis (``synth.gate_count``, and the
+``synth`` and ``report`` commands).  Emission is not among them: it runs only Amaranth's
+built-in Yosys (``gen.verilog``).
 
-A test reaches a stage when its code, the code of its fixtures or the code of a helper
-they call that is defined in the test suite names one of those functions; the search
-reads code objects at collection time, nothing runs.  It errs on the slow side: a test
-that names ``runner.build`` only to check that bad arguments are refused is left out.
+A test reaches a stage when its code or its fixtures' code names one of those functions,
+directly or through functions it calls that are defined in the test suite or in
+macforge (``macforge.synthesize`` reaches ``gate_count``).  The command-line entry point
+is not followed but judged by the commands a test passes it.  The search reads code
+objects at collection time; nothing runs.  It errs on the slow side: a test that names
+``runner.build`` only to check that bad arguments are refused is left out.
 """
 
 import inspect
@@ -21,8 +23,8 @@ from macforge.synth import gate_count
 
 __all__ = ["reaches_toolchain", "TOOLCHAIN", "SYNTHESIZING_COMMANDS"]
 
-TOOLCHAIN = (runner, runner.build, runner.run, lint.lint, gate_count)
-"""Modules and functions of the slow stages; naming any of them makes a test slow."""
+TOOLCHAIN = (runner.build, runner.run, lint.lint, lint.lint_text, gate_count)
+"""The functions of the slow stages; reaching any of them makes a test slow."""
 
 SYNTHESIZING_COMMANDS = frozenset({"synth", "report"})
 """Command-line commands that synthesize: a test calling the CLI with one is slow."""
@@ -60,6 +62,15 @@ def _named_objects(code, namespace):
     return found
 
 
+def _is_followed(function, helpers_dir):
+    """A function of the test suite or of macforge, read like the test itself."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    return (Path(code.co_filename).parent == helpers_dir
+            or (getattr(function, "__module__", None) or "").partition(".")[0] == "macforge")
+
+
 def _code_reaches(code, namespace, helpers_dir, seen):
     if code in seen:
         return False
@@ -67,12 +78,13 @@ def _code_reaches(code, namespace, helpers_dir, seen):
     for target in _named_objects(code, namespace):
         if any(target is stage for stage in TOOLCHAIN):
             return True
-        if target is command_line and SYNTHESIZING_COMMANDS & set(_strings(code.co_consts)):
-            return True
-        helper = inspect.unwrap(target) if callable(target) else None
-        helper_code = getattr(helper, "__code__", None)
-        if (helper_code is not None and Path(helper_code.co_filename).parent == helpers_dir
-                and _code_reaches(helper_code, helper.__globals__, helpers_dir, seen)):
+        if target is command_line:
+            if SYNTHESIZING_COMMANDS & set(_strings(code.co_consts)):
+                return True
+            continue
+        callee = inspect.unwrap(target) if callable(target) else None
+        if (_is_followed(callee, helpers_dir)
+                and _code_reaches(callee.__code__, callee.__globals__, helpers_dir, seen)):
             return True
     # Nested functions, lambdas and comprehensions have code objects of their own.
     return any(_code_reaches(constant, namespace, helpers_dir, seen)
@@ -87,7 +99,8 @@ def reaches_toolchain(functions, *, helpers_dir):
     functions : iterable of callables
         The test function and its fixture functions.
     helpers_dir : pathlib.Path
-        The test directory: functions defined in files there are followed into.
+        The test directory: functions defined in files there are followed into, as are
+        macforge's own.
     """
     seen = set()
     for function in functions:

@@ -7,6 +7,7 @@ import pytest
 import macforge
 from macforge.gen.cli import main
 from macforge.gen.emit import emit
+from macforge.gen.report import ratio_rows, synthesize
 from macforge.sim.lint import lint
 from macforge.sim.runner import build
 from macforge.synth import format_table, gate_count
@@ -27,6 +28,10 @@ def _builds_through_the_package():
     return macforge.sim.runner.build([], "top")
 
 
+def _synthesizes_through_the_report(prepared):
+    return synthesize(prepared)
+
+
 def _synthesizes_in_a_lambda():
     return (lambda: gate_count("x.v", "x"))()
 
@@ -41,7 +46,7 @@ def _lints():
 
 def _emits_and_formats(tmp_path):
     emit("lmul", {}, out_dir=tmp_path)
-    return format_table([], [])
+    return format_table(ratio_rows([]), [])
 
 
 def _runs_the_emit_command():
@@ -58,6 +63,7 @@ def _calls_a_method_named_like_a_stage(subprocess):
 CASES = [
     ([_builds_through_a_helper], True),
     ([_builds_through_the_package], True),
+    ([_synthesizes_through_the_report], True),
     ([_synthesizes_in_a_lambda], True),
     ([_runs_the_synth_command], True),
     ([_lints], True),
