@@ -17,6 +17,7 @@ from macforge.formats import FloatFormat
 from macforge.gen.registry import UNITS, get_unit
 
 VECTORS = 400
+SEED = 1
 SPECIAL_SHARE = 0.3
 # MAC control ports by their contract names: mostly enabled and rarely cleared, so sums
 # build up for ~20 cycles between clears.  Any other 1-bit input is a coin flip.
@@ -140,7 +141,7 @@ def test_unit_matches_golden_model_on_amaranth_simulator(kind, params):
     unit = get_unit(kind)
     resolved = unit.resolve(params)
     component = unit.build(resolved)
-    inputs = random_inputs(component, resolved, count=VECTORS, seed=len(CONFIGS))
+    inputs = random_inputs(component, resolved, count=VECTORS, seed=SEED)
     expected = unit.golden_model(params)(**inputs)
     observed = drive(component, inputs, component.latency)
     assert set(expected) == set(observed)
