@@ -7,8 +7,8 @@
 #                   its golden model. It leaves out every test that builds with Verilator
 #                   or Icarus, lints, or synthesizes with Yosys: conftest marks the rest
 #                   `fast` from what each test, its fixtures and its helpers call
-#                   (verif/tiers.py). ~35 CPU-seconds; 33-61 s wall on the 2 cores while
-#                   other jobs kept the load average at 4-5.5.
+#                   (verif/tiers.py). 30-36 CPU-seconds (user + sys); measured 33-63 s
+#                   wall on the 2 cores while other jobs kept the load average at 2-5.5.
 #   make test       everything: the fast tier plus the cocotb benches of the emitted
 #                   Verilog, lint checks, the simulation runner and synthesis.
 
