@@ -31,7 +31,6 @@ import pytest
 from macforge.formats import FloatFormat
 from macforge.formats.float_format import MAX_MANTISSA_BITS, MIN_MANTISSA_BITS
 from macforge.gen.registry import get_unit
-from macforge.hdl.parameters import BoolParameter
 from macforge.verif.golden import lmul_offset, lmul_offset_exponent
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "units.md"
@@ -114,18 +113,23 @@ def example_tables(tables):
     return found
 
 
+def _is_switch(parameter):
+    return parameter is not None and isinstance(parameter.default, bool)
+
+
 def params_from_flags(unit, flags):
     """The parameters a ``macforge emit`` command line sets, by the unit's schema: ``--name
-    VALUE``, and ``--name`` / ``--no-name`` for switches."""
+    VALUE``, and ``--name`` / ``--no-name`` for switches (the parameters whose default is
+    a bool); ``unit.resolve`` checks the values."""
     by_flag = {parameter.flag: parameter for parameter in unit.parameters}
     params = {}
     remaining = list(flags)
     while remaining:
         flag = remaining.pop(0)
         negated = flag.replace("--no-", "--", 1)
-        if flag.startswith("--no-") and isinstance(by_flag.get(negated), BoolParameter):
+        if flag.startswith("--no-") and _is_switch(by_flag.get(negated)):
             params[by_flag[negated].name] = False
-        elif isinstance(by_flag.get(flag), BoolParameter):
+        elif _is_switch(by_flag.get(flag)):
             params[by_flag[flag].name] = True
         elif flag in by_flag and remaining:
             params[by_flag[flag].name] = remaining.pop(0)
