@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from macforge.hdl.parameters import BoolParameter
+
 from .emit import prepare, prepare_output_dir, write
 from .registry import UNITS, get_unit
 from .report import report_rows, report_text, synthesize
@@ -29,13 +31,32 @@ def _checked(check, *args, **kwargs):
         raise UsageError(str(error)) from None
 
 
+def _default_text(parameter):
+    if isinstance(parameter, BoolParameter):
+        return "on" if parameter.default else "off"
+    return parameter.to_json(parameter.default)
+
+
+def _add_parameter(parser, parameter):
+    """One flag for a schema parameter; its value is parsed by the schema, not argparse."""
+    options = {"dest": parameter.name, "default": None,
+               "help": f"{parameter.help} (default: {_default_text(parameter)})"}
+    if isinstance(parameter, BoolParameter):
+        options["action"] = argparse.BooleanOptionalAction
+    elif parameter.choices:
+        options["choices"] = parameter.choices
+    else:
+        options["metavar"] = parameter.metavar
+    parser.add_argument(parameter.flag, **options)
+
+
 def _add_unit_parsers(subparsers, command_help, add_common):
     """One sub-command per unit kind, its flags from the unit's parameter schema."""
     for unit in UNITS.values():
         parser = subparsers.add_parser(unit.kind, help=unit.summary,
                                        description=f"{command_help}: {unit.summary}.")
         for parameter in unit.parameters:
-            parameter.add_argument(parser)
+            _add_parameter(parser, parameter)
         add_common(parser)
 
 
@@ -131,8 +152,7 @@ def _run_list(arguments):
     for unit in UNITS.values():
         print(f"{unit.kind}: {unit.summary}")
         for parameter in unit.parameters:
-            print(f"  {parameter.flag}  {parameter.help} "
-                  f"(default: {parameter.to_json(parameter.default)})")
+            print(f"  {parameter.flag}  {parameter.help} (default: {_default_text(parameter)})")
 
 
 def main(argv=None):

@@ -1,22 +1,21 @@
-"""Emit a unit: ``<top>.v`` and its metadata ``<top>.json`` (SPEC section 1)."""
+"""Emit a unit or any component: ``<top>.v`` and its metadata ``<top>.json``."""
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from amaranth.hdl import Shape
 from amaranth.lib import wiring
 
+from .metadata import metadata
 from .registry import get_unit
 from .verilog import convert
 
-__all__ = ["Emitted", "Prepared", "check_output_dir", "emit", "metadata", "prepare",
+__all__ = ["Emitted", "Prepared", "check_output_dir", "emit", "emit_component", "prepare",
            "prepare_output_dir", "write"]
 
-CLOCK_PORT = "clk"
-RESET_PORT = "rst"
-HANDSHAKE = "none: fixed latency, a new operation may be applied every ii cycles"
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 @dataclass(frozen=True)
@@ -55,53 +54,21 @@ def prepare_output_dir(out_dir):
     return path
 
 
-def metadata(unit, resolved, component, top):
-    """The SPEC section 1 metadata dict for an elaborated-to-be component."""
-    latency = component.latency
-    ports = []
-    if latency > 0:
-        ports.append({"name": CLOCK_PORT, "dir": "in", "width": 1, "role": "clock, rising edge"})
-        ports.append({"name": RESET_PORT, "dir": "in", "width": 1,
-                      "role": "synchronous reset, active high"})
-    for name, member in component.signature.members.items():
-        port = {
-            "name": name,
-            "dir": "in" if member.flow == wiring.In else "out",
-            "width": Shape.cast(member.shape).width,
-            "role": unit.port_role(name, resolved),
-        }
-        if unit.port_format(name, resolved) is not None:
-            port["format"] = unit.port_format(name, resolved)
-        ports.append(port)
-    return {
-        "top": top,
-        "kind": unit.kind,
-        "params": unit.params_json(resolved),
-        "latency": latency,
-        "ii": 1,
-        "clock": CLOCK_PORT if latency > 0 else None,
-        "reset": RESET_PORT if latency > 0 else None,
-        "handshake": HANDSHAKE,
-        "ports": ports,
-    }
-
-
 @dataclass(frozen=True)
 class Prepared:
-    """A validated unit, ready to be written: nothing has been elaborated yet."""
+    """A checked component, ready to be written: nothing has been elaborated yet."""
 
-    unit: object
-    resolved: dict
     component: wiring.Component
     top: str
     directory: Path
 
 
 def prepare(kind, params=None, *, out_dir):
-    """Check everything about an emission before any hardware is built.
+    """Check everything about emitting a unit kind before any hardware is built.
 
     Parses the parameters through the unit's schema, constructs the component (whose
-    constructor validates eagerly) and checks the output directory.
+    constructor checks the rules that join several parameters) and checks the output
+    directory.
 
     Raises
     ------
@@ -112,10 +79,8 @@ def prepare(kind, params=None, *, out_dir):
     unit = get_unit(kind)
     resolved = unit.resolve(params)
     check_output_dir(out_dir)
-    # The constructor validates what the schema cannot: rules across parameters.
     component = unit.build(resolved)
-    directory = prepare_output_dir(out_dir)
-    return Prepared(unit, resolved, component, unit.top_name(resolved), directory)
+    return Prepared(component, unit.top_name(resolved), prepare_output_dir(out_dir))
 
 
 def _write_whole(path, text):
@@ -127,25 +92,26 @@ def _write_whole(path, text):
 
 
 def write(prepared):
-    """Elaborate a prepared unit and write ``<top>.v`` and ``<top>.json``."""
-    meta = metadata(prepared.unit, prepared.resolved, prepared.component, prepared.top)
+    """Elaborate a prepared component and write ``<top>.v`` and ``<top>.json``."""
+    converted = convert(prepared.component, name=prepared.top)
+    meta = metadata(prepared.component, converted, top=prepared.top)
     verilog_path = prepared.directory / f"{prepared.top}.v"
     metadata_path = prepared.directory / f"{prepared.top}.json"
-    _write_whole(verilog_path, convert(prepared.component, name=prepared.top))
+    _write_whole(verilog_path, converted.text)
     _write_whole(metadata_path, json.dumps(meta, indent=2) + "\n")
     return Emitted(top=prepared.top, verilog_path=verilog_path, metadata_path=metadata_path,
                    metadata=meta)
 
 
 def emit(kind, params=None, *, out_dir):
-    """Validate, elaborate and write one unit: :func:`prepare`, then :func:`write`.
+    """Check, elaborate and write one unit kind: :func:`prepare`, then :func:`write`.
 
     Parameters
     ----------
     kind : str
-        A unit kind of :data:`gen.registry.UNITS`.
+        A unit kind of :data:`macforge.gen.registry.UNITS`.
     params : dict, optional
-        Parameter values by name (strings as on the command line, or Python values);
+        Parameter values by name (Python values, or text as on the command line);
         missing ones take their defaults.
     out_dir : path-like
         Directory for ``<top>.v`` and ``<top>.json``; created if missing.
@@ -155,3 +121,29 @@ def emit(kind, params=None, *, out_dir):
     Emitted
     """
     return write(prepare(kind, params, out_dir=out_dir))
+
+
+def emit_component(component, *, name, out_dir):
+    """Write any Amaranth component, a composition of macforge units included.
+
+    Parameters
+    ----------
+    component : amaranth.lib.wiring.Component
+        The design; if it uses the clock it must state its ``latency``.  Optional
+        attributes ``kind``, ``ii``, ``handshake``, ``port_roles()`` and ``port_formats()``
+        fill the metadata as a macforge unit's do.
+    name : str
+        Top module name, a Verilog identifier.
+    out_dir : path-like
+        Directory for ``<name>.v`` and ``<name>.json``; created if missing.
+
+    Returns
+    -------
+    Emitted
+    """
+    if not isinstance(component, wiring.Component):
+        raise TypeError(f"component must be an amaranth.lib.wiring.Component, not {component!r}")
+    if not isinstance(name, str) or not _MODULE_NAME.match(name):
+        raise ValueError(f"name must be a Verilog identifier (letters, digits, _), not {name!r}")
+    check_output_dir(out_dir)
+    return write(Prepared(component, name, prepare_output_dir(out_dir)))

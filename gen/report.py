@@ -42,7 +42,7 @@ def synthesize(prepared):
     counts = gate_count(emitted.verilog_path, emitted.top, work_dir=prepared.directory)
     return {
         "top": emitted.top,
-        "kind": prepared.unit.kind,
+        "kind": emitted.metadata["kind"],
         "params": emitted.metadata["params"],
         "latency": emitted.metadata["latency"],
         "cells": counts["cells"],

@@ -2,7 +2,7 @@
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal
 from .exact_product import significand_product, unpack_normalized
-from .multiplier import FloatMultiplier
+from .multiplier import FloatMultiplier, multiplier_parameters
 from .pipeline import Pipeline
 
 __all__ = ["FMul"]
@@ -85,11 +85,12 @@ class FMul(FloatMultiplier):
     result landing on it.
     """
 
-    def __init__(self, *, format, saturate=False, pipeline_stages=0):
-        super().__init__(format=format, saturate=saturate, pipeline_stages=pipeline_stages)
+    kind = "fmul"
+    summary = "exact floating-point multiplier, round to nearest even, subnormals"
+    parameters = multiplier_parameters(saturate_default=False)
 
     def elaborate(self, platform):
-        fmt = self._format
+        fmt = self.format
         exponent_bits, mantissa_bits, bias = fmt.exponent_bits, fmt.mantissa_bits, fmt.bias
         exponent_max = fmt.exponent_field_max
         product_bits = 2 * mantissa_bits + 2
@@ -100,7 +101,7 @@ class FMul(FloatMultiplier):
         sum_range = range(-2 * mantissa_bits - bias, 2 * exponent_max - bias + 2)
 
         m = Module()
-        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=4)
+        pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=4)
 
         # -- 1. unpack, normalize subnormal operands, add exponents ---------------------
         sign_a, fraction_a, exponent_a, zero_a, nan_a, inf_a = unpack_normalized(
@@ -190,7 +191,7 @@ class FMul(FloatMultiplier):
         with m.Else():
             m.d.comb += magnitude.eq(rounded)
         # The canonical NaN has sign 0, whether it comes from a NaN input or (fn) overflow.
-        nan_out = (nan | overflow) if (fmt.kind == "fn" and not self._saturate) else nan
+        nan_out = (nan | overflow) if (fmt.kind == "fn" and not self.saturate) else nan
         result = Signal(fmt.width)
         m.d.comb += result.eq(Cat(magnitude, sign & ~nan_out))
 

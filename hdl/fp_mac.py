@@ -10,10 +10,10 @@ from fractions import Fraction
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal, Value
 
-from .checks import check_choice, check_format
 from .exact_product import significand_product, unpack_normalized
 from .lmul import lmul_offset_bits
-from .mac import MultiplyAccumulator
+from .mac import MAC_PIPELINE_STAGES, MultiplyAccumulator
+from .parameters import ChoiceParameter, FormatParameter, Schema
 from .pipeline import Pipeline
 
 __all__ = ["FPMAC", "ACC_FORMAT_NAMES", "MUL_KINDS", "accumulator_reach"]
@@ -233,40 +233,59 @@ class FPMAC(MultiplyAccumulator):
     where one can (fp16 for most input formats).
     """
 
-    def __init__(self, *, in_format, acc_format="fp32", mul="exact", pipeline_stages=0):
-        in_format = check_format("in_format", in_format)
-        if (in_format.exponent_bits > MAX_IN_EXPONENT_BITS
-                or in_format.mantissa_bits > MAX_IN_MANTISSA_BITS):
-            raise ValueError(
-                f"in_format must have at most {MAX_IN_EXPONENT_BITS} exponent and "
-                f"{MAX_IN_MANTISSA_BITS} mantissa bits (e4m3, e5m2, e3m2, e2m1, ...), not "
-                f"{in_format.name!r} (E={in_format.exponent_bits}, "
-                f"M={in_format.mantissa_bits})")
-        acc_format = check_format("acc_format", acc_format, choices=ACC_FORMAT_NAMES)
-        mul = check_choice("mul", mul, MUL_KINDS)
-        self._in_format = in_format
-        self._acc_format = acc_format
-        self._mul = mul
-        super().__init__(a_width=in_format.width, b_width=in_format.width,
-                         acc_width=acc_format.width, pipeline_stages=pipeline_stages)
+    kind = "fp_mac"
+    summary = ("floating-point multiply-accumulate, one rounding: "
+               "acc <- RNE((clear ? +0 : acc) + a * b)")
+    parameters = Schema(
+        FormatParameter("in_format", "e4m3",
+                        f"format of a and b: e4m3, e5m2 or any e<E>m<M>[fn|ieee] with "
+                        f"E <= {MAX_IN_EXPONENT_BITS}, M <= {MAX_IN_MANTISSA_BITS}",
+                        max_exponent_bits=MAX_IN_EXPONENT_BITS,
+                        max_mantissa_bits=MAX_IN_MANTISSA_BITS),
+        FormatParameter("acc_format", "fp32",
+                        f"accumulator format ({', '.join(ACC_FORMAT_NAMES)})",
+                        allowed=ACC_FORMAT_NAMES),
+        ChoiceParameter("mul", "exact", "product: exact, or the L-Mul approximation",
+                        options=MUL_KINDS),
+        MAC_PIPELINE_STAGES,
+    )
+    report_configs = tuple({"in_format": in_format, "acc_format": acc_format, "mul": mul}
+                           for in_format in ("e4m3", "e5m2")
+                           for acc_format in ACC_FORMAT_NAMES
+                           for mul in MUL_KINDS)
+
+    def __init__(self, **params):
+        params = self.check_parameters(params)
+        super().__init__(params, a_width=params["in_format"].width,
+                         b_width=params["in_format"].width,
+                         acc_width=params["acc_format"].width)
 
     @property
     def in_format(self):
-        return self._in_format
+        return self._params["in_format"]
 
     @property
     def acc_format(self):
-        return self._acc_format
+        return self._params["acc_format"]
 
     @property
     def mul(self):
-        return self._mul
+        return self._params["mul"]
+
+    def _operand_role(self, name):
+        return f"operand, {self.in_format.name} bits"
+
+    def _accumulator_role(self):
+        return f"accumulator, {self.acc_format.name} bits; NaN sticks until clear"
+
+    def port_formats(self):
+        return {"a": self.in_format, "b": self.in_format, "acc": self.acc_format}
 
     # -- the multiply side ------------------------------------------------------------
 
     def _exact_product(self, m, pipeline):
         """Exact product: a significand of 2M+2 bits with 2^0 at bit 2M, in [1, 4)."""
-        fmt, acc_fmt = self._in_format, self._acc_format
+        fmt, acc_fmt = self.in_format, self.acc_format
         mantissa_bits = fmt.mantissa_bits
         sign_a, fraction_a, exponent_a, zero_a, nan_a, inf_a = unpack_normalized(
             m, fmt, self.a, "a")
@@ -296,7 +315,7 @@ class FPMAC(MultiplyAccumulator):
 
     def _lmul_product(self, m, pipeline):
         """L-Mul product before any clamp: a significand of M+1 bits, 2^0 at bit M."""
-        fmt, acc_fmt = self._in_format, self._acc_format
+        fmt, acc_fmt = self.in_format, self.acc_format
         mantissa_bits = fmt.mantissa_bits
 
         def flags(operand):
@@ -342,18 +361,18 @@ class FPMAC(MultiplyAccumulator):
     # -- the accumulate loop ----------------------------------------------------------
 
     def elaborate(self, platform):
-        acc_fmt = self._acc_format
+        acc_fmt = self.acc_format
         acc_mantissa_bits = acc_fmt.mantissa_bits
         acc_exponent_bits = acc_fmt.exponent_bits
         acc_exponent_max = acc_fmt.exponent_field_max
         subnormal_reachable, overflow_reachable = accumulator_reach(
-            self._in_format, acc_fmt, self._mul)
+            self.in_format, acc_fmt, self.mul)
 
         m = Module()
         # Cut 0 splits operand unpacking from the multiplier, cut 1 registers the product
         # in front of the loop; one bank goes to cut 1, two use both, more stack on cut 1.
-        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=2)
-        if self._mul == "exact":
+        pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=2)
+        if self.mul == "exact":
             product = self._exact_product(m, pipeline)
         else:
             product = self._lmul_product(m, pipeline)
@@ -387,7 +406,7 @@ class FPMAC(MultiplyAccumulator):
         # Frame bit `unit` weighs 2^0 at the big operand's exponent; the accumulator's
         # LSB sits _GUARD_BITS above bit 0; an exact product (below 4) reaches one bit
         # above `unit`, and the sum one more.
-        wide_product = self._mul == "exact"
+        wide_product = self.mul == "exact"
         product_point = len(product_significand) - (2 if wide_product else 1)
         unit = acc_mantissa_bits + _GUARD_BITS
         width = unit + (3 if wide_product else 2)

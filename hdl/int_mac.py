@@ -2,13 +2,12 @@
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 
-from .checks import check_bool, check_choice, check_int
-from .mac import MultiplyAccumulator
+from .mac import MAC_PIPELINE_STAGES, MultiplyAccumulator
+from .parameters import BoolParameter, ChoiceParameter, IntParameter, Schema
 from .pipeline import Pipeline
 
 __all__ = ["IntMAC"]
 
-_OVERFLOW_MODES = ("wrap", "saturate")
 _MIN_OPERAND_WIDTH, _MAX_OPERAND_WIDTH = 2, 16
 _MAX_ACC_WIDTH = 48
 
@@ -103,41 +102,72 @@ class IntMAC(MultiplyAccumulator):
         Accumulator bit pattern; ``rst`` (synchronous, active high) sets it to 0.
     """
 
-    def __init__(self, *, a_width=8, b_width=8, signed=True, acc_width=32, overflow="wrap",
-                 pipeline_stages=0):
-        self._a_width = check_int("a_width", a_width, minimum=_MIN_OPERAND_WIDTH,
-                                  maximum=_MAX_OPERAND_WIDTH)
-        self._b_width = check_int("b_width", b_width, minimum=_MIN_OPERAND_WIDTH,
-                                  maximum=_MAX_OPERAND_WIDTH)
-        self._signed = check_bool("signed", signed)
-        product_width = a_width + b_width
-        self._acc_width = check_int(
-            "acc_width", acc_width, minimum=product_width, maximum=_MAX_ACC_WIDTH,
-            allowed=f"from a_width + b_width ({product_width}) to {_MAX_ACC_WIDTH}",
-            why=" (narrower would truncate the product)")
-        self._overflow = check_choice("overflow", overflow, _OVERFLOW_MODES)
-        super().__init__(a_width=a_width, b_width=b_width, acc_width=acc_width,
-                         pipeline_stages=pipeline_stages)
+    kind = "int_mac"
+    summary = "integer multiply-accumulate: acc <- (clear ? 0 : acc) + a * b"
+    parameters = Schema(
+        IntParameter("a_width", 8, "bits of a", minimum=_MIN_OPERAND_WIDTH,
+                     maximum=_MAX_OPERAND_WIDTH),
+        IntParameter("b_width", 8, "bits of b", minimum=_MIN_OPERAND_WIDTH,
+                     maximum=_MAX_OPERAND_WIDTH),
+        BoolParameter("signed", True, "two's complement operands and accumulator "
+                      "(--no-signed: all unsigned)"),
+        IntParameter("acc_width", 32, f"accumulator bits, from a_width + b_width to "
+                     f"{_MAX_ACC_WIDTH}", minimum=2 * _MIN_OPERAND_WIDTH, maximum=_MAX_ACC_WIDTH),
+        ChoiceParameter("overflow", "wrap", "accumulator overflow: wrap modulo 2^acc_width "
+                        "or saturate to its range", options=("wrap", "saturate")),
+        MAC_PIPELINE_STAGES,
+    )
+
+    def __init__(self, **params):
+        params = self.check_parameters(params)
+        product_width = params["a_width"] + params["b_width"]
+        if params["acc_width"] < product_width:
+            raise ValueError(f"acc_width must be an integer from a_width + b_width "
+                             f"({product_width}) to {_MAX_ACC_WIDTH} (narrower would truncate "
+                             f"the product), not {params['acc_width']!r}")
+        super().__init__(params, a_width=params["a_width"], b_width=params["b_width"],
+                         acc_width=params["acc_width"])
+
+    @classmethod
+    def top_name(cls, params):
+        # int_mac_s8x8_acc32 reads better than a list of width tags.
+        name = (f"int_mac_{'s' if params['signed'] else 'u'}"
+                f"{params['a_width']}x{params['b_width']}_acc{params['acc_width']}")
+        if params["overflow"] != "wrap":
+            name += "_sat"
+        if params["pipeline_stages"]:
+            name += f"_p{params['pipeline_stages']}"
+        return name
 
     @property
     def a_width(self):
-        return self._a_width
+        return self._params["a_width"]
 
     @property
     def b_width(self):
-        return self._b_width
+        return self._params["b_width"]
 
     @property
     def signed(self):
-        return self._signed
+        return self._params["signed"]
 
     @property
     def acc_width(self):
-        return self._acc_width
+        return self._params["acc_width"]
 
     @property
     def overflow(self):
-        return self._overflow
+        return self._params["overflow"]
+
+    def _integer_kind(self):
+        return "two's complement" if self.signed else "unsigned"
+
+    def _operand_role(self, name):
+        return f"operand, {self._params[name + '_width']}-bit {self._integer_kind()} integer"
+
+    def _accumulator_role(self):
+        return (f"accumulator, {self.acc_width}-bit {self._integer_kind()} integer, "
+                f"overflow {self.overflow}s")
 
     def _booth_columns(self, m, a, b, width):
         """Radix-4 Booth partial products of a * b, as columns of bits, and the constant
@@ -153,9 +183,9 @@ class IntMAC(MultiplyAccumulator):
         if len(a) < len(b):
             a, b = b, a
         # Both as two's complement: an unsigned operand gains a zero sign bit.
-        extension = [a[-1]] if self._signed else [Const(0, 1)] * 2
+        extension = [a[-1]] if self.signed else [Const(0, 1)] * 2
         multiplicand = [a[i] for i in range(len(a))] + extension
-        recoded = [b[i] for i in range(len(b))] + ([] if self._signed else [Const(0, 1)])
+        recoded = [b[i] for i in range(len(b))] + ([] if self.signed else [Const(0, 1)])
         recoded += recoded[-1:] * (len(recoded) % 2)
         columns = [[] for _ in range(width)]
         constant = 0
@@ -194,9 +224,9 @@ class IntMAC(MultiplyAccumulator):
 
     def elaborate(self, platform):
         m = Module()
-        acc_width = self._acc_width
+        acc_width = self.acc_width
         # Cut 0: the operands; cut 1 (taken first): the carry-save product.
-        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=2)
+        pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=2)
         a, b, en, clear = pipeline.cut(self.a, self.b, self.en, self.clear)
 
         # The low part: k accumulator bits plus the product, summed modulo 2^(k+1).  With
@@ -206,16 +236,16 @@ class IntMAC(MultiplyAccumulator):
         # k = a_width + b_width - 2.  So the accumulator's high part changes by
         # (that sum's bit k) - s, and that is -1, 0 or +1: it changes exactly when bit k
         # of the modulo-2^(k+1) sum, which leaves s out, is set.
-        low_width = self._a_width + self._b_width - (2 if self._signed else 0)
+        low_width = self.a_width + self.b_width - (2 if self.signed else 0)
         sum_width = low_width + 1
         # Booth recoding halves the rows of the tree, but costs a multiplexer per
         # partial-product bit: small unsigned products come out smaller as a plain AND
         # array (8x8: 504 against 510 generic cells; 16x16: 1711 against 1541).
-        if self._signed or self._a_width * self._b_width > 64:
+        if self.signed or self.a_width * self.b_width > 64:
             columns, constant = self._booth_columns(m, a, b, sum_width)
         else:
             columns, constant = self._and_columns(a, b, sum_width)
-        if self._signed:
+        if self.signed:
             signs_differ = Signal(name="signs_differ")
             m.d.comb += signs_differ.eq(a[-1] ^ b[-1])
         else:
@@ -225,8 +255,8 @@ class IntMAC(MultiplyAccumulator):
                 columns[index].append(Const(1, 1))
 
         # What travels with the product to the accumulator (no register for a constant).
-        controls = (en, clear, signs_differ) if self._signed else (en, clear)
-        if self._pipeline_stages:
+        controls = (en, clear, signs_differ) if self.signed else (en, clear)
+        if self.pipeline_stages:
             # Register the product as two rows: no carry-propagate adder on this side.
             product_sum, product_carry = Signal(sum_width), Signal(sum_width)
             m.d.comb += Cat(product_sum, product_carry).eq(
@@ -267,7 +297,7 @@ class IntMAC(MultiplyAccumulator):
         else:
             # Unsigned with acc_width = a_width + b_width: no high part.
             m.d.comb += result.eq(low_sum[:low_width])
-        if self._signed:
+        if self.signed:
             # The sign bit flips away from the direction of the step: 0111.. went up,
             # 1000.. went down.  (A signed unit always has two or more high bits.)
             overflowed = steps[high_width - 1] & ~passes[high_width - 1]
@@ -275,8 +305,8 @@ class IntMAC(MultiplyAccumulator):
             overflowed = steps[high_width]
 
         update = result
-        if self._overflow == "saturate":
-            if self._signed:
+        if self.overflow == "saturate":
+            if self.signed:
                 limit = Cat((~signs_differ).replicate(acc_width - 1), signs_differ)
             else:
                 limit = Const((1 << acc_width) - 1, acc_width)

@@ -2,7 +2,7 @@
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 
-from .multiplier import FloatMultiplier
+from .multiplier import FloatMultiplier, multiplier_parameters
 from .pipeline import Pipeline
 
 __all__ = ["LMul", "lmul_offset_bits"]
@@ -61,14 +61,15 @@ class LMul(FloatMultiplier):
         Product bit pattern, ``latency`` cycles after ``a`` and ``b``.
     """
 
-    def __init__(self, *, format, saturate=True, pipeline_stages=0):
-        super().__init__(format=format, saturate=saturate, pipeline_stages=pipeline_stages)
+    kind = "lmul"
+    summary = "L-Mul approximate multiplier: one integer addition of the bit patterns"
+    parameters = multiplier_parameters(saturate_default=True)
 
     def elaborate(self, platform):
-        fmt = self._format
+        fmt = self.format
         m = Module()
         # Cut 0 splits the adder from the output muxing; extra stages stack on the output.
-        pipeline = Pipeline(m, stages=self._pipeline_stages, cut_points=2)
+        pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=2)
 
         magnitude_bits = fmt.magnitude_bits
         exponent_bits = fmt.exponent_bits

@@ -169,6 +169,6 @@ def test_fp_mac_matches_golden_model(params, tmp_path):
 
 @pytest.mark.parametrize("kind,configs", [("int_mac", INT_CONFIGS), ("fp_mac", FP_CONFIGS)])
 def test_every_offered_pipeline_depth_is_benched(kind, configs):
-    parameter = get_unit(kind).parameter("pipeline_stages")
+    parameter = get_unit(kind).parameters["pipeline_stages"]
     benched = {config.get("pipeline_stages", parameter.default) for config in configs}
     assert benched == set(range(parameter.minimum, parameter.maximum + 1))

@@ -1,0 +1,263 @@
+"""Parameter schemas: each unit parameter described once.
+
+A unit's component declares its parameters as a :class:`Schema` of the classes below.
+The same objects validate the component's keyword arguments when it is built, become the
+command-line flags and their ``--help``, name the top module, and write the ``params`` of
+the metadata file.  Every check raises before any hardware exists, with a message naming
+the parameter, the bad value and what is allowed.
+
+Two ways in: :meth:`Parameter.check` takes a Python value of the right type (a component's
+keyword argument) and :meth:`Parameter.parse` also accepts the text of a command-line flag
+(``"8"``, ``"true"``).
+"""
+
+from dataclasses import dataclass, field
+
+from macforge.formats import FloatFormat
+
+__all__ = ["Parameter", "BoolParameter", "ChoiceParameter", "FormatParameter", "IntParameter",
+           "Schema"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named unit parameter with a default and a help text.
+
+    Subclasses define :meth:`check` (a Python value -> the canonical value, or
+    TypeError/ValueError), and may refine :meth:`parse`, :meth:`to_json` and :meth:`tag`
+    (the value's piece of the top-module name, None to leave it out).
+    """
+
+    name: str
+    default: object
+    help: str
+
+    @property
+    def flag(self):
+        """The command-line flag: ``pipeline_stages`` -> ``--pipeline-stages``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def metavar(self):
+        return self.name.upper()
+
+    @property
+    def choices(self):
+        """The allowed values when they are a short list the command line can offer."""
+        return None
+
+    def check(self, value):
+        raise NotImplementedError
+
+    def parse(self, value):
+        """:meth:`check`, also accepting the text a command line gives."""
+        return self.check(value)
+
+    def to_json(self, value):
+        return value
+
+    def tag(self, value):
+        return None
+
+
+@dataclass(frozen=True)
+class FormatParameter(Parameter):
+    """A floating-point format: a :class:`FloatFormat` or its name (``e4m3``, ``e3m4fn``).
+
+    ``max_exponent_bits`` / ``max_mantissa_bits`` narrow the generic ranges for units that
+    take only small formats; ``allowed`` restricts to a fixed list of format names.
+    """
+
+    max_exponent_bits: int | None = None
+    max_mantissa_bits: int | None = None
+    allowed: tuple = ()
+
+    @property
+    def metavar(self):
+        return "FORMAT"
+
+    def check(self, value):
+        if self.allowed:
+            return self._check_listed(value)
+        if not isinstance(value, (str, FloatFormat)):
+            raise TypeError(f"{self.name} must be a FloatFormat or a format name such as "
+                            f"'e4m3', not {value!r}")
+        fmt = FloatFormat.parse(value, parameter=self.name)
+        if (self.max_exponent_bits is not None and fmt.exponent_bits > self.max_exponent_bits
+                or self.max_mantissa_bits is not None
+                and fmt.mantissa_bits > self.max_mantissa_bits):
+            shown = value.name if isinstance(value, FloatFormat) else value
+            raise ValueError(f"{self.name} must have at most {self.max_exponent_bits} exponent "
+                             f"and {self.max_mantissa_bits} mantissa bits, not {shown!r}")
+        return fmt
+
+    def _check_listed(self, value):
+        listed = ", ".join(self.allowed)
+        if not isinstance(value, (str, FloatFormat)):
+            raise TypeError(f"{self.name} must be a FloatFormat or one of {listed}, "
+                            f"not {value!r}")
+        try:
+            fmt = FloatFormat.parse(value, parameter=self.name)
+        except ValueError:
+            fmt = None
+        if fmt is None or fmt.name not in self.allowed:
+            shown = value.name if isinstance(value, FloatFormat) else value
+            raise ValueError(f"{self.name} must be one of {listed}, not {shown!r}")
+        return fmt
+
+    def to_json(self, value):
+        return FloatFormat.parse(value).name
+
+    def tag(self, value):
+        return value.name
+
+
+@dataclass(frozen=True)
+class BoolParameter(Parameter):
+    """A switch: ``--name`` / ``--no-name`` on the command line.
+
+    ``tags`` gives the top-name piece for (True, False) when the value is not the default.
+    """
+
+    tags: tuple = ("", "")
+
+    def check(self, value):
+        if not isinstance(value, bool):
+            raise TypeError(f"{self.name} must be True or False, not {value!r}")
+        return value
+
+    def parse(self, value):
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return self.check(value)
+
+    def tag(self, value):
+        if value == self.default:
+            return None
+        return self.tags[0] if value else self.tags[1]
+
+
+@dataclass(frozen=True)
+class IntParameter(Parameter):
+    """An integer in ``[minimum, maximum]``; ``tag_prefix`` names it in the top when it is
+    not the default."""
+
+    minimum: int = 0
+    maximum: int | None = None
+    tag_prefix: str = ""
+
+    @property
+    def metavar(self):
+        return "N"
+
+    @property
+    def allowed(self):
+        if self.maximum is None:
+            return f"an integer >= {self.minimum}"
+        return f"an integer from {self.minimum} to {self.maximum}"
+
+    def check(self, value):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{self.name} must be {self.allowed}, not {value!r}")
+        if value < self.minimum or (self.maximum is not None and value > self.maximum):
+            raise ValueError(f"{self.name} must be {self.allowed}, not {value!r}")
+        return value
+
+    def parse(self, value):
+        if isinstance(value, str):
+            try:
+                value = int(value, 10)
+            except ValueError:
+                raise ValueError(f"{self.name} must be {self.allowed}, not {value!r}") from None
+        return self.check(value)
+
+    def tag(self, value):
+        return None if value == self.default else f"{self.tag_prefix}{value}"
+
+
+@dataclass(frozen=True)
+class ChoiceParameter(Parameter):
+    """One of a fixed set of strings; named in the top when it is not the default."""
+
+    options: tuple = field(default_factory=tuple)
+
+    @property
+    def choices(self):
+        return self.options
+
+    def check(self, value):
+        allowed = " or ".join(map(repr, self.options))
+        if not isinstance(value, str):
+            raise TypeError(f"{self.name} must be {allowed}, not {value!r}")
+        if value not in self.options:
+            raise ValueError(f"{self.name} must be {allowed}, not {value!r}")
+        return value
+
+    def tag(self, value):
+        return None if value == self.default else value
+
+
+class Schema:
+    """A unit's parameters, in command-line and top-name order.
+
+    Parameters
+    ----------
+    *parameters : Parameter
+        Distinct names.
+    """
+
+    def __init__(self, *parameters):
+        names = [parameter.name for parameter in parameters]
+        for parameter in parameters:
+            if not isinstance(parameter, Parameter):
+                raise TypeError(f"a schema holds Parameter objects, not {parameter!r}")
+            if names.count(parameter.name) > 1:
+                raise ValueError(f"parameter {parameter.name!r} is declared twice")
+        self._parameters = tuple(parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __getitem__(self, name):
+        for parameter in self._parameters:
+            if parameter.name == name:
+                return parameter
+        raise KeyError(name)
+
+    @property
+    def names(self):
+        return tuple(parameter.name for parameter in self._parameters)
+
+    def _complete(self, values, owner, convert):
+        unknown = sorted(set(values) - set(self.names))
+        if unknown:
+            raise TypeError(f"{owner} has no parameter {unknown[0]!r}; its parameters are "
+                             f"{', '.join(self.names) or 'none'}")
+        return {parameter.name: convert(parameter)(values.get(parameter.name, parameter.default))
+                for parameter in self._parameters}
+
+    def check(self, values, *, owner):
+        """Validate a component's keyword arguments; return every parameter's value.
+
+        Missing parameters take their defaults; an unknown name, a wrong type or a value
+        out of range raises ValueError or TypeError naming it (``owner`` names the unit).
+        """
+        return self._complete(values, owner, lambda parameter: parameter.check)
+
+    def parse(self, values, *, owner):
+        """:meth:`check` for values that may also be command-line text; None is a default."""
+        values = {name: value for name, value in values.items() if value is not None}
+        return self._complete(values, owner, lambda parameter: parameter.parse)
+
+    def to_json(self, values):
+        """The metadata's ``params``: every parameter by name, as JSON values."""
+        return {parameter.name: parameter.to_json(values[parameter.name])
+                for parameter in self._parameters}
+
+    def tags(self, values):
+        """Top-name pieces of the values (formats always, others when not the default)."""
+        return [tag for parameter in self._parameters
+                for tag in [parameter.tag(values[parameter.name])] if tag]
