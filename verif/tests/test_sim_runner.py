@@ -88,7 +88,7 @@ def test_second_build_reuses_cache(simulator, tmp_path):
 
     # A later process finds the same build through the stamp file.
     probe = (
-        "from sim.runner import build; "
+        "from macforge.sim.runner import build; "
         f"b = build([{str(source)!r}], 'smoke_add8', simulator={simulator!r}, "
         f"build_root={str(BUILD_ROOT)!r}); print(b.reused, b.build_dir)"
     )
