@@ -95,7 +95,7 @@ DEFAULT_TIMESCALE = ("1ns", "1ps")
 # is not part of a stock Debian install. Icarus's FST writer is self-contained.
 _WAVEFORM_SUFFIX = {"verilator": ".vcd", "icarus": ".fst"}
 
-_CACHE_SCHEMA = 2  # 2: objects from ccache instead of copied runtime objects
+_CACHE_SCHEMA = 1
 _STAMP_NAME = "macforge-build.json"
 _OBJECT_CACHE_DIR = "ccache"
 _LOCKS_DIR = "locks"
@@ -542,7 +542,7 @@ def run(
         From :func:`build`.
     test_module : str
         Dotted name of the cocotb test module, e.g. ``"macforge.verif.benches.smoke_bench"``;
-        it must be importable from the project root or ``sys.path``.
+        the bench process imports it with this interpreter's ``sys.path``.
     test_dir : path-like or None
         Where the simulation runs and leaves results, log and waveform. None uses
         ``<build_root>/runs/<build dir name>/<test_module>``.
