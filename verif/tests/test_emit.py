@@ -10,7 +10,6 @@ import pytest
 from macforge.formats import FloatFormat
 from macforge.gen.cli import main
 from macforge.gen.emit import emit
-from macforge.gen.verilog import _drop_temporaries, _read_through_names
 from macforge.sim.lint import lint
 
 MULTIPLIER_CONFIGS = [
@@ -176,28 +175,3 @@ def test_cli_prints_no_traceback_for_bad_input(tmp_path):
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert "format 'e4m3x'" in completed.stderr
-
-
-def test_only_unread_temporaries_are_deleted():
-    text = ("module t(a, y);\n  input a;\n  wire a;\n  output y;\n  wire y;\n"
-            "  wire \\$1 ;\n  wire [1:0] \\$2 ;\n  assign \\$1  = ~ a;\n"
-            "  assign \\$2  = { \\$1 , a };\n  assign y = \\$1 ;\nendmodule\n")
-    # $1 is read (by $2 and y): kept even when offered; $2 is read by nothing: deleted.
-    result, dropped = _drop_temporaries(text, {"$1", "$2"})
-    assert dropped == {"$2"}
-    assert "\\$2" not in result
-    assert result.count("\\$1 ") == 3
-
-
-def test_logic_reads_the_name_behind_a_truncated_temporary():
-    text = ("  wire [2:0] \\$5 ;\n  wire [1:0] total;\n  wire y;\n  wire [2:0] z;\n"
-            "  assign \\$5  = a + b;\n  assign total = \\$5 [1:0];\n"
-            "  assign y = \\$5 [1] & \\$5 [2];\n  assign z = \\$5  ^ c;\n  assign w = \\$5 [1:0];\n")
-    result = _read_through_names(text)
-    # Bits inside the name's range read the name; the carry bit and the whole
-    # temporary still read the temporary; the driver and the alias are untouched.
-    assert "  assign y = total[1] & \\$5 [2];\n" in result
-    assert "  assign z = \\$5  ^ c;\n" in result
-    assert "  assign w = total;\n" in result
-    assert "  assign \\$5  = a + b;\n" in result
-    assert "  assign total = \\$5 [1:0];\n" in result
