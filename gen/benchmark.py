@@ -2,10 +2,13 @@
 
 Gate counts of lmul and fmul for e4m3 and their ratio, and the wall time of an
 exhaustive 65,536-pair simulation of each after its Verilator build; the MACs' gate
-counts and the FP8-versus-INT8 and L-Mul-versus-exact ratios.  Figures are printed with
-their targets; nothing here asserts, so a slow machine never fails a test.
+counts and the FP8-versus-INT8 and L-Mul-versus-exact ratios.  With ``--emission``,
+instead, the time to emit Verilog for rows of 1 to 256 IntMACs (``--sizes`` to choose),
+which should grow linearly.  Figures are printed with their targets; nothing here
+asserts, so a slow machine never fails a test.
 
     python -m macforge.gen.benchmark [--out build/bench]
+    python -m macforge.gen.benchmark --emission [--sizes 1 4 16 64 256]
 """
 
 import argparse
@@ -18,11 +21,13 @@ import numpy as np
 from macforge.formats import FloatFormat
 from macforge.sim import runner
 from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.mac_array import IntMACArray
 from macforge.verif.vectors import exhaustive_pairs
 
 from .emit import emit, prepare
 from .registry import get_unit
 from .report import ratio_rows, synthesize
+from .verilog import convert
 
 # Targets of the spine issue, printed beside the figures.
 CELL_TARGETS = {"lmul": 85, "fmul": 275}
@@ -31,6 +36,9 @@ SIMULATION_TARGET_SECONDS = 2.0
 INT_MAC_CELL_TARGET = 520
 # fp_mac(e4m3 -> acc) / int_mac(8x8 -> 32) must beat the Qualcomm paper's figures.
 FP_INT_RATIO_TARGETS = {"fp16": 1.53, "fp32": 2.83}
+# Seconds to emit a row of N IntMACs, on the 2-core machine.
+EMISSION_SIZES = (1, 4, 16, 64, 256)
+EMISSION_TARGET_SECONDS = {64: 15.0, 256: 60.0}
 
 
 def _verdict(ok):
@@ -99,10 +107,31 @@ def exhaustive_simulation(out_dir):
               f"{_verdict(result.seconds <= SIMULATION_TARGET_SECONDS)})")
 
 
+def emission_times(sizes=EMISSION_SIZES):
+    """Emit :class:`~macforge.verif.mac_array.IntMACArray` of each size; print the seconds."""
+    for count in sizes:
+        component = IntMACArray(count)
+        started = time.perf_counter()
+        converted = convert(component, name=f"int_mac_array_{count}")
+        seconds = time.perf_counter() - started
+        target = EMISSION_TARGET_SECONDS.get(count)
+        verdict = (f"  (target <= {target:.0f} s: {_verdict(seconds <= target)})"
+                   if target is not None else "")
+        print(f"emit {count:>4} IntMACs {seconds:7.2f} s  {1000 * seconds / count:5.0f} ms per PE  "
+              f"{converted.text.count(chr(10)):>8,} lines{verdict}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m macforge.gen.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="build/bench", type=Path, help="work directory")
+    parser.add_argument("--emission", action="store_true",
+                        help="only time Verilog emission of rows of IntMACs")
+    parser.add_argument("--sizes", type=int, nargs="+", default=EMISSION_SIZES, metavar="N",
+                        help="IntMACs per row for --emission (default: %(default)s)")
     arguments = parser.parse_args(argv)
+    if arguments.emission:
+        emission_times(arguments.sizes)
+        return
     gate_counts(arguments.out)
     exhaustive_simulation(arguments.out)
     mac_gate_counts(arguments.out)
