@@ -1,4 +1,7 @@
-"""Verilator lint (``--lint-only -Wall``) of a Verilog file, with parsed warnings."""
+"""Verilator lint (``--lint-only -Wall``) of a Verilog file, with parsed warnings.
+
+A check run on emitted Verilog, by the tests: emission itself never runs or imports it.
+"""
 
 import os
 import re
