@@ -634,7 +634,6 @@ class _Module:
             return "".join(pieces)
 
         output = self._output
-        in_function = False
         for index in range(self._header_end + 1, len(self._lines)):
             line = self._lines[index]
             if output[index] is None:
@@ -652,12 +651,6 @@ class _Module:
                 output[index] = "".join(pieces + [line[position:]])
                 continue
             stripped = line.strip()
-            if stripped.startswith("function "):
-                in_function = True
-            if in_function:
-                # A function's ports and locals are its own; its call sites are reads.
-                in_function = not stripped.startswith("endfunction")
-                continue
             if (not stripped or stripped == "endmodule"
                     or stripped.startswith(("//", "(*")) and stripped.endswith(("*)", "*/"))):
                 continue                # attributes and comments read nothing

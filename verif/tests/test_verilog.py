@@ -474,6 +474,14 @@ def test_the_sink_lists_unread_bit_ranges():
     assert _sink(result) == ["wide[7:6]", "wide[4:3]", "wide[1:0]"]
 
 
+def test_a_statement_the_passes_do_not_know_is_refused():
+    with pytest.raises(EmissionError) as raised:
+        _clean("  function [1:0] twice;\n    input a;\n    twice = { a, a };\n"
+               "  endfunction\n  assign y = a;\n")
+    assert "T" in str(raised.value)
+    assert "function [1:0] twice;" in str(raised.value)
+
+
 # Amaranth's private API, used by emission only through gen/amaranth_private.py.
 
 def test_amaranths_private_api_is_as_emission_expects():
