@@ -16,6 +16,7 @@ spells the IEEE-style one (``e4m3ieee``).  Every format prints as its canonical 
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -191,6 +192,25 @@ class FloatFormat:
         """The largest finite value as a Python float."""
         return float(self.decode(self.max_finite))
 
+    def overflow_magnitude(self, *, saturate):
+        """Magnitude pattern a finite result too large for the format becomes.
+
+        With ``saturate`` the largest finite value, else infinity (kind ieee) or the
+        canonical NaN (kind fn, which has no infinity).  An overflow keeps the result's
+        sign unless this is a NaN: NaN outputs are canonical, hence positive.
+        """
+        if saturate:
+            return self.max_finite
+        if self.kind == "fn":
+            return self.canonical_nan
+        return self.inf
+
+    def exact_value(self, bits):
+        """Exact value of one finite bit pattern (a Python int) as a Fraction."""
+        significand = int(self.significand(bits))
+        value = Fraction(significand) * Fraction(2) ** int(self.scale_exponent(bits))
+        return -value if self.sign(bits) else value
+
     # -- vectorized field access ------------------------------------------------------
 
     def _bits(self, bits):
@@ -259,8 +279,7 @@ class FloatFormat:
         significand : array of non-negative integers below 2^62
         exponent : array of integers
         saturate : bool
-            An overflowing magnitude becomes the largest finite value instead of
-            infinity (kind ieee) or NaN (kind fn).
+            What an overflowing magnitude becomes: see :meth:`overflow_magnitude`.
 
         Returns
         -------
@@ -289,18 +308,9 @@ class FloatFormat:
         # rounding carry into the next binade (or out of the subnormals) needs no fix-up.
         biased = quantum + self.bias + self.mantissa_bits - 1
         magnitude = np.where(rounded == 0, 0, (biased << self.mantissa_bits) + rounded)
-        overflow = magnitude > self.max_finite
-        if saturate:
-            overflow_magnitude = self.max_finite
-        elif self.kind == "fn":
-            overflow_magnitude = self.canonical_nan
-        else:
-            overflow_magnitude = self.inf
-        magnitude = np.where(overflow, overflow_magnitude, magnitude)
-        result = (sign << self.sign_bit) | magnitude
-        if not saturate and self.kind == "fn":
-            result = np.where(overflow, self.canonical_nan, result)
-        return result
+        magnitude = np.where(magnitude > self.max_finite,
+                             self.overflow_magnitude(saturate=saturate), magnitude)
+        return np.where(self.is_nan(magnitude), magnitude, (sign << self.sign_bit) | magnitude)
 
     def encode(self, values, *, saturate=False):
         """float64 values to bit patterns, nearest-even; NaN becomes the canonical NaN.

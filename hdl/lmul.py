@@ -2,6 +2,7 @@
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 
+from .float_view import FloatLayout, classify_product
 from .multiplier import FloatMultiplier, multiplier_parameters
 from .pipeline import Pipeline
 
@@ -71,31 +72,9 @@ class LMul(FloatMultiplier):
         # Cut 0 splits the adder from the output muxing; extra stages stack on the output.
         pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=2)
 
-        magnitude_bits = fmt.magnitude_bits
         exponent_bits = fmt.exponent_bits
         mantissa_bits = fmt.mantissa_bits
-
-        def unpack(operand, prefix):
-            magnitude = Signal(magnitude_bits, name=f"{prefix}_magnitude")
-            sign = Signal(name=f"{prefix}_sign")
-            m.d.comb += [magnitude.eq(operand[:magnitude_bits]), sign.eq(operand[-1])]
-            exponent = magnitude[mantissa_bits:]
-            mantissa = magnitude[:mantissa_bits]
-            flushed = Signal(name=f"{prefix}_exponent_zero")
-            nan = Signal(name=f"{prefix}_nan")
-            inf = Signal(name=f"{prefix}_inf")
-            m.d.comb += flushed.eq(exponent == 0)
-            if fmt.kind == "fn":
-                m.d.comb += nan.eq(magnitude == fmt.canonical_nan)
-            else:
-                m.d.comb += [
-                    nan.eq((exponent == fmt.exponent_field_max) & (mantissa != 0)),
-                    inf.eq(magnitude == fmt.inf),
-                ]
-            return magnitude, sign, flushed, nan, inf
-
-        a_magnitude, a_sign, a_flushed, a_nan, a_inf = unpack(self.a, "a")
-        b_magnitude, b_sign, b_flushed, b_nan, b_inf = unpack(self.b, "b")
+        a, b = FloatLayout(fmt)(self.a), FloatLayout(fmt)(self.b)
 
         # r = ma + mb - (bias << M) + o, split at the mantissa/exponent boundary: the
         # mantissa fields and the offset add with a carry into the exponent fields' sum.
@@ -105,10 +84,8 @@ class LMul(FloatMultiplier):
         mantissa_sum = Signal(mantissa_bits + 2, name="mantissa_sum")
         exponent_sum = Signal(exponent_bits + 1, name="exponent_sum")
         m.d.comb += [
-            mantissa_sum.eq(a_magnitude[:mantissa_bits] + b_magnitude[:mantissa_bits]
-                            + lmul_offset_bits(mantissa_bits)),
-            exponent_sum.eq(a_magnitude[mantissa_bits:] + b_magnitude[mantissa_bits:]
-                            + mantissa_sum[mantissa_bits:]),
+            mantissa_sum.eq(a.mantissa + b.mantissa + lmul_offset_bits(mantissa_bits)),
+            exponent_sum.eq(a.exponent + b.exponent + mantissa_sum[mantissa_bits:]),
         ]
         mantissa = mantissa_sum[:mantissa_bits]
         exponent = Signal(exponent_bits, name="exponent")
@@ -124,17 +101,19 @@ class LMul(FloatMultiplier):
             # kind fn: the top binade is finite below the NaN pattern.
             overflow |= (exponent_sum == max_exponent + fmt.bias) & (mantissa > max_mantissa)
 
+        # SPEC section 3 steps 1-3: NaN and infinity operands, and an operand with
+        # exponent field 0 flushes the product to zero (inf times one is NaN).
+        operands = classify_product(a, b, flush_subnormals=True)
         sign = Signal(name="sign")
         nan = Signal(name="nan")
         inf = Signal(name="inf")
         zero = Signal(name="zero")
         overflowed = Signal(name="overflow")
         m.d.comb += [
-            sign.eq(a_sign ^ b_sign),
-            # inf * (zero or subnormal) is NaN; with kind fn the inf terms are constant 0.
-            nan.eq(a_nan | b_nan | (a_inf & b_flushed) | (b_inf & a_flushed)),
-            inf.eq(a_inf | b_inf),
-            zero.eq(a_flushed | b_flushed | underflow),
+            sign.eq(operands.sign),
+            nan.eq(operands.nan),
+            inf.eq(operands.inf),
+            zero.eq(operands.zero | underflow),
             overflowed.eq(overflow),
         ]
         sign, nan, inf, zero, overflowed, mantissa, exponent = pipeline.cut(
@@ -143,7 +122,6 @@ class LMul(FloatMultiplier):
         # The special cases in SPEC's priority order, made mutually exclusive, each with
         # the magnitude it forces.
         overflow_magnitude = self.overflow_magnitude
-        overflow_is_nan = self.overflow_is_nan
         take_nan = Signal(name="take_nan")
         take_inf = Signal(name="take_inf")
         take_zero = Signal(name="take_zero")
@@ -162,13 +140,13 @@ class LMul(FloatMultiplier):
         # costs a single MUX gate where a force-then-pass AND-OR would take two.
         result = Cat(mantissa, exponent)
         product = Signal(fmt.width, name="product")
-        for bit in range(magnitude_bits):
+        for bit in range(fmt.magnitude_bits):
             forced_one = [case for case, magnitude in cases if magnitude >> bit & 1]
             forced_zero = [case for case, magnitude in cases if not magnitude >> bit & 1]
             m.d.comb += product[bit].eq(Mux(result[bit],
                                             ~_any(forced_zero), _any(forced_one)))
         # NaN outputs are canonical, hence positive.
-        m.d.comb += product[-1].eq(sign & ~nan & ~(overflowed & overflow_is_nan))
+        m.d.comb += product[-1].eq(sign & ~nan & ~(overflowed & self.overflow_is_nan))
 
         m.d.comb += self.y.eq(pipeline.cut(product))
         pipeline.finish()

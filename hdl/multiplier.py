@@ -71,16 +71,11 @@ class FloatMultiplier(UnitComponent):
 
     @property
     def overflow_magnitude(self):
-        """Magnitude pattern a too-large product becomes (SPEC sections 3 and 4): the
-        largest finite value when saturating, else infinity (kind ieee) or the canonical
-        NaN (kind fn, which has no infinity)."""
-        if self.saturate:
-            return self.format.max_finite
-        if self.format.kind == "fn":
-            return self.format.canonical_nan
-        return self.format.inf
+        """Magnitude pattern a too-large product becomes (SPEC sections 3 and 4), by
+        :meth:`FloatFormat.overflow_magnitude`."""
+        return self.format.overflow_magnitude(saturate=self.saturate)
 
     @property
     def overflow_is_nan(self):
         """Whether an overflow gives the canonical NaN, which is positive."""
-        return not self.saturate and self.format.kind == "fn"
+        return bool(self.format.is_nan(self.overflow_magnitude))

@@ -108,3 +108,28 @@ def test_round_exact_gradual_underflow_and_overflow():
     assert fmt.round_exact(0, 464, 0) == fmt.max_finite    # 464 rounds to 448 (tie, even)
     assert fmt.round_exact(0, 480, 0) == fmt.canonical_nan
     assert fmt.round_exact(1, 480, 0, saturate=True) == 0x80 | fmt.max_finite
+
+
+@pytest.mark.parametrize("name,saturate,expected", [
+    ("e4m3", True, 0x7E), ("e4m3", False, 0x7F),            # fn: max finite, else NaN
+    ("e5m2", True, 0x7B), ("e5m2", False, 0x7C),            # ieee: max finite, else inf
+    ("bf16", False, 0x7F80), ("e3m2fn", False, 0x1F),
+])
+def test_overflow_magnitude_is_the_policy_round_exact_applies(name, saturate, expected):
+    fmt = FloatFormat.parse(name)
+    assert fmt.overflow_magnitude(saturate=saturate) == expected
+    # Twice the largest finite value overflows whatever the rounding; a NaN drops the sign.
+    significand = (fmt.max_finite & fmt.mantissa_mask) | (1 << fmt.mantissa_bits)
+    exponent = (fmt.max_finite >> fmt.mantissa_bits) - fmt.bias - fmt.mantissa_bits + 1
+    for sign in (0, 1):
+        result = int(fmt.round_exact(sign, significand, exponent, saturate=saturate))
+        keeps_sign = not fmt.is_nan(expected)
+        assert result == expected | ((sign & keeps_sign) << fmt.sign_bit)
+
+
+@pytest.mark.parametrize("name", ["e4m3", "e5m2", "e2m1", "fp16"])
+def test_exact_value_matches_decode(name):
+    fmt = FloatFormat.parse(name)
+    bits = fmt.special_patterns()
+    finite = bits[np.isfinite(fmt.decode(bits))]
+    assert [float(fmt.exact_value(int(b))) for b in finite] == list(fmt.decode(finite))
