@@ -5,9 +5,11 @@ normalized (their leading one moved into the implicit position, the exponent low
 match), so both significands have a leading one and their product lies in [1, 4).
 """
 
-from amaranth.hdl import C, Cat, Mux, Signal
+from typing import NamedTuple
 
-__all__ = ["leading_zeros", "unpack_normalized", "significand_product"]
+from amaranth.hdl import C, Cat, Mux, Signal, Value
+
+__all__ = ["leading_zeros", "NormalizedOperand", "normalize", "significand_product"]
 
 
 def leading_zeros(value):
@@ -19,38 +21,38 @@ def leading_zeros(value):
     return count
 
 
-def unpack_normalized(m, fmt, operand, name):
-    """Split an operand of ``fmt`` and normalize it if subnormal.
+class NormalizedOperand(NamedTuple):
+    """A nonzero finite operand as ``(1 + fraction / 2^M) * 2^(exponent - bias)``."""
+
+    fraction: Value     # M bits below the leading one
+    exponent: Value     # signed, -M .. 2^E - 1 (biased; below 1 for subnormals)
+
+
+def normalize(m, operand, name):
+    """Normalize a :class:`~macforge.hdl.float_view.FloatView` operand if subnormal.
 
     A priority encoder counts the leading zeros ``lz`` of a subnormal's fraction, the
-    fraction is shifted left past its leading one and the exponent becomes ``-lz``, so
-    ``(1 + fraction / 2^M) * 2^(exponent - bias)`` is the operand's value for every
-    nonzero finite operand.  Normalizing the M-bit fractions is cheaper than a
-    leading-zero count and shift over the 2M+2-bit product.
+    fraction is shifted left past its leading one and the exponent becomes ``-lz``.
+    Normalizing the M-bit fractions is cheaper than a leading-zero count and shift over
+    the 2M+2-bit product.  A zero operand comes out with exponent ``-M``: its flag
+    (:attr:`FloatView.zero`) keeps it out of the result.
 
     Parameters
     ----------
     m : Module
-        Receives the two named signals below.
-    fmt : FloatFormat
-        The operand's format.
-    operand : Value
-        ``fmt.width`` bits.
+        Receives the named signals ``<name>_leading_zeros``, ``<name>_fraction`` and
+        ``<name>_exponent``.
+    operand : FloatView
     name : str
-        Prefix of the signal names (``<name>_fraction``, ``<name>_exponent``).
 
     Returns
     -------
-    tuple
-        ``(sign, fraction, exponent, zero, nan, inf)``: the sign bit, the normalized
-        fraction (M bits), the exponent (signed, ``-M .. 2^E - 1``), and 1-bit values for a
-        zero magnitude, a NaN and (kind ieee; constant 0 for kind fn) an infinity.
+    NormalizedOperand
     """
+    fmt = operand.format
     mantissa_bits = fmt.mantissa_bits
-    magnitude = operand[:fmt.magnitude_bits]
-    exponent_field = operand[mantissa_bits:fmt.magnitude_bits]
-    fraction = operand[:mantissa_bits]
-    exponent_zero = exponent_field == 0
+    fraction = operand.mantissa
+    exponent_zero = operand.exponent_zero
     count = Signal(range(mantissa_bits + 1), name=f"{name}_leading_zeros")
     m.d.comb += count.eq(leading_zeros(fraction))
     # A subnormal's leading one moves out into the implicit position.
@@ -58,13 +60,9 @@ def unpack_normalized(m, fmt, operand, name):
     exponent = Signal(range(-mantissa_bits, fmt.exponent_field_max + 1), name=f"{name}_exponent")
     m.d.comb += [
         normalized.eq(Mux(exponent_zero, (fraction << (count + 1))[:mantissa_bits], fraction)),
-        exponent.eq(Mux(exponent_zero, -count, exponent_field)),
+        exponent.eq(Mux(exponent_zero, -count, operand.exponent)),
     ]
-    if fmt.kind == "fn":
-        is_nan, is_inf = magnitude == fmt.magnitude_mask, C(0, 1)
-    else:
-        is_nan, is_inf = magnitude > fmt.inf, magnitude == fmt.inf
-    return operand[-1], normalized, exponent, magnitude == 0, is_nan, is_inf
+    return NormalizedOperand(normalized, exponent)
 
 
 def significand_product(fraction_a, fraction_b):

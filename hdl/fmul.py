@@ -1,7 +1,8 @@
 """Exact floating-point multiplier (SPEC section 4), the baseline L-Mul is measured against."""
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal
-from .exact_product import significand_product, unpack_normalized
+from .exact_product import normalize, significand_product
+from .float_view import FloatLayout, classify_product
 from .multiplier import FloatMultiplier, multiplier_parameters
 from .pipeline import Pipeline
 
@@ -96,18 +97,17 @@ class FMul(FloatMultiplier):
         product_bits = 2 * mantissa_bits + 2
         # Any right shift beyond this leaves only sticky bits below the guard bit.
         shift_limit = mantissa_bits + 2
-        # unpack_normalized() gives exponents from -mantissa_bits (a normalized
-        # subnormal's go down to 1 - mantissa_bits, a flagged zero's to -mantissa_bits).
+        # normalize() gives exponents from -mantissa_bits (a normalized subnormal's go
+        # down to 1 - mantissa_bits, a flagged zero's to -mantissa_bits).
         sum_range = range(-2 * mantissa_bits - bias, 2 * exponent_max - bias + 2)
 
         m = Module()
         pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=4)
 
         # -- 1. unpack, normalize subnormal operands, add exponents ---------------------
-        sign_a, fraction_a, exponent_a, zero_a, nan_a, inf_a = unpack_normalized(
-            m, fmt, self.a, "a")
-        sign_b, fraction_b, exponent_b, zero_b, nan_b, inf_b = unpack_normalized(
-            m, fmt, self.b, "b")
+        a, b = FloatLayout(fmt)(self.a), FloatLayout(fmt)(self.b)
+        operands = classify_product(a, b, flush_subnormals=False)
+        normalized_a, normalized_b = normalize(m, a, "a"), normalize(m, b, "b")
 
         sign = Signal()
         exponent_sum = Signal(sum_range)
@@ -115,13 +115,14 @@ class FMul(FloatMultiplier):
         nan = Signal()
         inf = Signal()
         m.d.comb += [
-            sign.eq(sign_a ^ sign_b),
-            exponent_sum.eq(exponent_a + exponent_b - bias),
-            any_zero.eq(zero_a | zero_b),
-            nan.eq(nan_a | nan_b | (inf_a & zero_b) | (inf_b & zero_a)),
-            inf.eq(inf_a | inf_b),
+            sign.eq(operands.sign),
+            exponent_sum.eq(normalized_a.exponent + normalized_b.exponent - bias),
+            any_zero.eq(operands.zero),
+            nan.eq(operands.nan),
+            inf.eq(operands.inf),
         ]
 
+        fraction_a, fraction_b = normalized_a.fraction, normalized_b.fraction
         sign, fraction_a, fraction_b, exponent_sum, any_zero, nan, inf = pipeline.cut(
             sign, fraction_a, fraction_b, exponent_sum, any_zero, nan, inf)
 
@@ -191,7 +192,7 @@ class FMul(FloatMultiplier):
         with m.Else():
             m.d.comb += magnitude.eq(rounded)
         # The canonical NaN has sign 0, whether it comes from a NaN input or (fn) overflow.
-        nan_out = (nan | overflow) if (fmt.kind == "fn" and not self.saturate) else nan
+        nan_out = (nan | overflow) if self.overflow_is_nan else nan
         result = Signal(fmt.width)
         m.d.comb += result.eq(Cat(magnitude, sign & ~nan_out))
 

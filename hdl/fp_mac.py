@@ -10,7 +10,8 @@ from fractions import Fraction
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal, Value
 
-from .exact_product import significand_product, unpack_normalized
+from .exact_product import normalize, significand_product
+from .float_view import FloatLayout, classify_product
 from .lmul import lmul_offset_bits
 from .mac import MAC_PIPELINE_STAGES, MultiplyAccumulator
 from .parameters import ChoiceParameter, FormatParameter, Schema
@@ -287,10 +288,9 @@ class FPMAC(MultiplyAccumulator):
         """Exact product: a significand of 2M+2 bits with 2^0 at bit 2M, in [1, 4)."""
         fmt, acc_fmt = self.in_format, self.acc_format
         mantissa_bits = fmt.mantissa_bits
-        sign_a, fraction_a, exponent_a, zero_a, nan_a, inf_a = unpack_normalized(
-            m, fmt, self.a, "a")
-        sign_b, fraction_b, exponent_b, zero_b, nan_b, inf_b = unpack_normalized(
-            m, fmt, self.b, "b")
+        a, b = FloatLayout(fmt)(self.a), FloatLayout(fmt)(self.b)
+        normalized_a, normalized_b = normalize(m, a, "a"), normalize(m, b, "b")
+        operands = classify_product(a, b, flush_subnormals=False)
         rebias = acc_fmt.bias - 2 * fmt.bias
         exponent_range = (-2 * mantissa_bits + rebias, 2 * fmt.exponent_field_max + rebias)
         exponent = Signal(range(exponent_range[0], exponent_range[1] + 1),
@@ -300,12 +300,13 @@ class FPMAC(MultiplyAccumulator):
         nan = Signal(name="product_nan")
         inf = Signal(name="product_inf")
         m.d.comb += [
-            exponent.eq(exponent_a + exponent_b + rebias),
-            sign.eq(sign_a ^ sign_b),
-            zero.eq(zero_a | zero_b),
-            nan.eq(nan_a | nan_b | (inf_a & zero_b) | (inf_b & zero_a)),
-            inf.eq(inf_a | inf_b),
+            exponent.eq(normalized_a.exponent + normalized_b.exponent + rebias),
+            sign.eq(operands.sign),
+            zero.eq(operands.zero),
+            nan.eq(operands.nan),
+            inf.eq(operands.inf),
         ]
+        fraction_a, fraction_b = normalized_a.fraction, normalized_b.fraction
         sign, fraction_a, fraction_b, exponent, zero, nan, inf, en, clear = pipeline.cut(
             sign, fraction_a, fraction_b, exponent, zero, nan, inf, self.en, self.clear)
         # Not masked for a zero operand: the zero flag keeps it out of the adder.
@@ -318,29 +319,22 @@ class FPMAC(MultiplyAccumulator):
         fmt, acc_fmt = self.in_format, self.acc_format
         mantissa_bits = fmt.mantissa_bits
 
-        def flags(operand):
-            magnitude = operand[:fmt.magnitude_bits]
-            flushed = operand[mantissa_bits:fmt.magnitude_bits] == 0
-            if fmt.kind == "fn":
-                return flushed, magnitude == fmt.canonical_nan, C(0, 1)
-            return flushed, magnitude > fmt.inf, magnitude == fmt.inf
-
-        flushed_a, nan_a, inf_a = flags(self.a)
-        flushed_b, nan_b, inf_b = flags(self.b)
+        a, b = FloatLayout(fmt)(self.a), FloatLayout(fmt)(self.b)
+        # SPEC section 3 steps 1-3: inf times exponent-field-0 is NaN, and an
+        # exponent-field-0 operand flushes the product to zero.
+        operands = classify_product(a, b, flush_subnormals=True)
         sign = Signal(name="product_sign")
         zero = Signal(name="product_zero")
         nan = Signal(name="product_nan")
         inf = Signal(name="product_inf")
         m.d.comb += [
-            sign.eq(self.a[-1] ^ self.b[-1]),
-            # SPEC section 3 steps 1-3: inf times exponent-field-0 is NaN, and an
-            # exponent-field-0 operand flushes the product to zero.
-            zero.eq(flushed_a | flushed_b),
-            nan.eq(nan_a | nan_b | (inf_a & flushed_b) | (inf_b & flushed_a)),
-            inf.eq(inf_a | inf_b),
+            sign.eq(operands.sign),
+            zero.eq(operands.zero),
+            nan.eq(operands.nan),
+            inf.eq(operands.inf),
         ]
         sign, magnitude_a, magnitude_b, zero, nan, inf, en, clear = pipeline.cut(
-            sign, self.a[:fmt.magnitude_bits], self.b[:fmt.magnitude_bits], zero, nan, inf,
+            sign, a.magnitude, b.magnitude, zero, nan, inf,
             self.en, self.clear)
         # r + (bias << M) = ma + mb + o: its low M bits are the mantissa and the rest is
         # floor(r / 2^M) + bias (floor toward minus infinity for free), so one adder
