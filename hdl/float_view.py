@@ -85,7 +85,8 @@ class FloatView(data.View):
         if fmt.kind == "fn":
             # The only NaNs have exponent and mantissa all ones.
             return self.magnitude == fmt.magnitude_mask
-        return (self.exponent == fmt.exponent_field_max) & self.mantissa.any()
+        # Above infinity's pattern: exponent all ones, mantissa nonzero.
+        return self.magnitude > fmt.inf
 
     @property
     def inf(self):
@@ -93,7 +94,7 @@ class FloatView(data.View):
         fmt = self.format
         if not fmt.has_inf:
             return C(0, 1)
-        return (self.exponent == fmt.exponent_field_max) & (self.mantissa == 0)
+        return self.magnitude == fmt.inf
 
 
 class ProductClass(NamedTuple):

@@ -19,11 +19,11 @@ PAIRS = 600
 
 
 def _patterns(fmt):
-    if fmt.width <= 10:
-        return fmt.all_patterns()
-    rng = np.random.default_rng(3)
-    return np.concatenate([fmt.special_patterns(),
-                           rng.integers(0, 1 << fmt.width, 400, dtype=np.int64)])
+    """Every pattern of a small format; the special ones and 400 random ones of a wide one."""
+    if fmt.width > 10:
+        random = np.random.default_rng(3).integers(0, 1 << fmt.width, 400, dtype=np.int64)
+        return np.concatenate([fmt.special_patterns(), random])
+    return fmt.all_patterns()
 
 
 def _simulate(m, inputs, outputs, vectors):
