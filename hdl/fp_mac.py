@@ -6,79 +6,24 @@ product of two small floats (``mul="exact"``) or the unclamped L-Mul product
 closes in one cycle; pipeline registers only ever go on the multiply side.
 """
 
-from fractions import Fraction
-
 from amaranth.hdl import Module, Signal
+
+from macforge.formats.products import PRODUCT_KINDS
+from macforge.formats.reach import accumulator_reach
 
 from .float_view import FloatLayout
 from .fp_accumulate import AccumulateLoop
 from .fp_product import exact_product, lmul_product
-from .lmul import lmul_offset_bits
 from .mac import MAC_PIPELINE_STAGES, MultiplyAccumulator
 from .parameters import ChoiceParameter, FormatParameter, Schema
 from .pipeline import Pipeline
 
-__all__ = ["FPMAC", "ACC_FORMAT_NAMES", "MUL_KINDS", "accumulator_reach"]
+__all__ = ["FPMAC", "ACC_FORMAT_NAMES", "MUL_KINDS"]
 
 ACC_FORMAT_NAMES = ("fp32", "bf16", "fp16")
-MUL_KINDS = ("exact", "lmul")
+MUL_KINDS = PRODUCT_KINDS
 MAX_IN_EXPONENT_BITS = 5
 MAX_IN_MANTISSA_BITS = 3
-
-# -- what an accumulator can reach ------------------------------------------------------
-
-def _value(fmt, magnitude):
-    """Exact value of a finite magnitude pattern of ``fmt``."""
-    field = magnitude >> fmt.mantissa_bits
-    significand = (magnitude & fmt.mantissa_mask) | ((1 << fmt.mantissa_bits) if field else 0)
-    return Fraction(significand) * Fraction(2) ** (max(field, 1) - fmt.bias - fmt.mantissa_bits)
-
-
-def _product_bounds(in_format, mul):
-    """``(q, largest)``: every finite product is a multiple of 2^q and at most ``largest``."""
-    fmt, mantissa_bits = in_format, in_format.mantissa_bits
-    if mul == "exact":
-        # The smallest subnormals' LSBs multiply; the largest finite values square.
-        return 2 * (1 - fmt.bias - mantissa_bits), _value(fmt, fmt.max_finite) ** 2
-    # L-Mul flushes exponent-field-0 operands, so both are normal: r is smallest for two
-    # smallest normals and largest for two largest finite patterns (SPEC section 3).
-    offset = lmul_offset_bits(mantissa_bits)
-    r_low = 2 * fmt.min_normal - (fmt.bias << mantissa_bits) + offset
-    r_high = 2 * fmt.max_finite - (fmt.bias << mantissa_bits) + offset
-    quantum = (r_low >> mantissa_bits) - fmt.bias - mantissa_bits
-    largest = (Fraction((r_high & fmt.mantissa_mask) | (1 << mantissa_bits))
-               * Fraction(2) ** ((r_high >> mantissa_bits) - fmt.bias - mantissa_bits))
-    return quantum, largest
-
-
-def accumulator_reach(in_format, acc_format, mul):
-    """Whether an accumulator fed only by fp_mac can ever go subnormal or overflow.
-
-    Returns ``(subnormal, overflow)``: can a result be subnormal, and can a sum of finite
-    addends overflow to infinity.  Where either is impossible, :class:`FPMAC` leaves out
-    the hardware for it; the unit's behaviour on every input sequence is unchanged.
-
-    Subnormal: every product is a multiple of 2^q (:func:`_product_bounds`), so by
-    induction every accumulator value is one too: an exact sum is, rounding to a quantum
-    of 2^q or more keeps it, and a finer quantum means no rounding happens.  A nonzero
-    value is then at least 2^q, so with 2^q at or above the smallest normal no result is
-    subnormal (fp32 and bf16 for every allowed ``in_format``).
-
-    Overflow: with every |p| <= P and k the smallest integer for which half an ulp of the
-    binade [2^k, 2^(k+1)) exceeds P, |acc| <= 2^k by induction: from 2^k an addend below
-    half an ulp rounds back to 2^k, and from below 2^k a sum under 2^k + half an ulp
-    rounds to at most 2^k.  If 2^k and P are finite, no sum overflows (fp32: |acc| <=
-    2^58 for every allowed ``in_format``; bf16: 2^42; every product is a multiple of
-    2^-34 or coarser, far above their smallest normal 2^-126).
-    """
-    quantum, largest = _product_bounds(in_format, mul)
-    subnormal = quantum < 1 - acc_format.bias
-    k = 0
-    while Fraction(2) ** (k - acc_format.mantissa_bits - 1) <= largest:
-        k += 1
-    max_finite = _value(acc_format, acc_format.max_finite)
-    overflow = not (Fraction(2) ** k <= max_finite and largest <= max_finite)
-    return subnormal, overflow
 
 
 class FPMAC(MultiplyAccumulator):
@@ -158,7 +103,7 @@ class FPMAC(MultiplyAccumulator):
     7. **Special values.**  NaN and infinity force the exponent field to all ones and
        the mantissa to the canonical NaN's or zero.
 
-    :func:`accumulator_reach` proves, per configuration, whether a subnormal result or
+    :func:`~macforge.formats.reach.accumulator_reach` proves, per configuration, whether a subnormal result or
     an overflow can happen at all; the limit of step 5 and the overflow check of step 7
     exist only where one can (fp16 for most input formats).
     """

@@ -5,9 +5,10 @@ from dataclasses import dataclass, replace
 
 from amaranth.hdl import C, Cat, Signal, Value
 
+from macforge.formats.products import lmul_offset_bits
+
 from .exact_product import normalize, significand_product
 from .float_view import classify_product
-from .lmul import lmul_offset_bits
 
 __all__ = ["Product", "exact_product", "lmul_product"]
 

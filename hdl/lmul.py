@@ -2,27 +2,13 @@
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 
+from macforge.formats.products import lmul_offset_bits
+
 from .float_view import FloatLayout, classify_product
 from .multiplier import FloatMultiplier, multiplier_parameters
 from .pipeline import Pipeline
 
 __all__ = ["LMul", "lmul_offset_bits"]
-
-
-def lmul_offset_bits(mantissa_bits):
-    """Offset term of L-Mul, in mantissa LSBs: o = 2^(M - l(M)) (SPEC section 3).
-
-    Luo & Sun, "Addition is All You Need for Energy-efficient Language Models" (2024):
-    l(M) = M for M <= 3, 3 for M = 4, 4 for M > 4; the offset 2^-l(M) stands in for the
-    dropped x_m * y_m term.
-    """
-    if mantissa_bits <= 3:
-        offset_exponent = mantissa_bits
-    elif mantissa_bits == 4:
-        offset_exponent = 3
-    else:
-        offset_exponent = 4
-    return 1 << (mantissa_bits - offset_exponent)
 
 
 def _any(conditions):

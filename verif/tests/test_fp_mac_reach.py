@@ -1,6 +1,6 @@
 """The claims FPMAC's area rests on, checked against the golden model.
 
-``hdl.fp_mac.accumulator_reach`` decides per configuration whether an accumulator can go
+``formats.reach.accumulator_reach`` decides per configuration whether an accumulator can go
 subnormal or overflow; where it says no, the hardware for it is left out.  The benches
 cannot reach those cases from the ports (an fp32 accumulator would need ~2^40 additions
 to stall), so this checks the two induction steps of its proof with the golden model
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from macforge.formats import NAMED_FORMATS, FloatFormat
-from macforge.hdl.fp_mac import accumulator_reach
+from macforge.formats.reach import accumulator_reach
 from macforge.verif.golden.fp_mac import fp_mac_step
 from macforge.verif.vectors import exhaustive_pairs
 
