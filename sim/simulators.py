@@ -10,7 +10,7 @@ verilated_vpi.o, ...) and cocotb's ``main`` are the same for every design, so af
 first build only the design itself is compiled. Measured on int_mac then fp_mac
 (``python -m macforge.sim.benchmark --units``; 2 shared cores, 6 rounds interleaved with
 the hand-written runtime-object cache this replaced, medians): the second design takes
-2.0 s CPU against 3.3 s (ccache also serves cocotb's main); a clean build 16.0 s CPU
+2.0 s CPU against 3.3 s (ccache also serves cocotb's main); a clean build 16.5 s CPU
 against 16.1 s.
 """
 
@@ -164,10 +164,13 @@ def make_runner(
         # in sc_time_stamp(), so it is deliberately not copied.
         env["VERILATOR_ROOT"] = str(verilator_root())
         if object_cache is not None:
-            # verilated.mk reads OBJCACHE with ?=, so the environment sets it. Depend
-            # mode takes a miss's include list from the -MMD output verilated.mk asks
-            # for instead of running the preprocessor first (0.06-0.10 s CPU per runtime
-            # file): a clean int_mac build took 16.0 s CPU against 16.5 s without it.
-            env.update(OBJCACHE=_ccache(), CCACHE_DIR=str(object_cache), CCACHE_DEPEND="true")
+            # verilated.mk reads OBJCACHE with ?=, so the environment sets it. ccache's
+            # depend mode (CCACHE_DEPEND) stays off although it saves the preprocessor
+            # run on a miss (0.06-0.10 s CPU per runtime file): every design's
+            # Vtop__ALL.cpp has the same text, so all designs share one direct-mode
+            # manifest, which ccache empties once it holds 100 results (a test session
+            # builds ~80 configurations). Only the preprocessor mode, which depend mode
+            # switches off, still finds a design's object after that.
+            env.update(OBJCACHE=_ccache(), CCACHE_DIR=str(object_cache))
         return _Verilator(waves=waves, env=env)
     return _Icarus(waves=waves, env=env)
