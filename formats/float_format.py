@@ -1,4 +1,5 @@
-"""Floating-point number formats (SPEC section 2), the one definition every layer shares.
+"""Floating-point number formats (docs/units.md section 2), the one definition every
+layer shares.
 
 A :class:`FloatFormat` is pure Python and numpy: the hardware generators read its field
 widths and constants, the golden models decode, round and encode through it, the CLI
@@ -24,7 +25,7 @@ __all__ = ["FloatFormat", "NAMED_FORMATS", "KINDS"]
 
 KINDS = ("ieee", "fn")
 
-# SPEC section 2: the allowed generic ranges.
+# docs/units.md section 2: the allowed generic ranges.
 MIN_EXPONENT_BITS, MAX_EXPONENT_BITS = 2, 8
 MIN_MANTISSA_BITS, MAX_MANTISSA_BITS = 1, 23
 MAX_FN_MAGNITUDE_BITS = 8
@@ -54,8 +55,8 @@ class FloatFormat:
     Raises
     ------
     TypeError, ValueError
-        If a parameter is outside what SPEC section 2 allows; the message names the
-        parameter, the value and the allowed range.
+        If a parameter is outside what docs/units.md section 2 allows; the message names
+        the parameter, the value and the allowed range.
     """
 
     exponent_bits: int
@@ -182,7 +183,7 @@ class FloatFormat:
 
     @property
     def canonical_nan(self):
-        """The one NaN pattern units output: sign 0, see SPEC section 2."""
+        """The one NaN pattern units output: sign 0, see docs/units.md section 2."""
         if self.kind == "fn":
             return self.magnitude_mask
         return (self.exponent_field_max << self.mantissa_bits) | (1 << (self.mantissa_bits - 1))
@@ -262,7 +263,7 @@ class FloatFormat:
     # -- values -----------------------------------------------------------------------
 
     def decode(self, bits):
-        """Bit patterns to float64 values (exact: every format of SPEC fits float64)."""
+        """Bit patterns to float64 values (exact: every allowed format fits float64)."""
         bits = self._bits(bits)
         value = np.ldexp(self.significand(bits).astype(np.float64),
                          self.scale_exponent(bits).astype(np.int32))

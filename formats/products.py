@@ -14,7 +14,7 @@ PRODUCT_KINDS = ("exact", "lmul")
 
 
 def lmul_offset_bits(mantissa_bits):
-    """Offset term of L-Mul, in mantissa LSBs: o = 2^(M - l(M)) (SPEC section 3).
+    """Offset term of L-Mul, in mantissa LSBs: o = 2^(M - l(M)) (docs/units.md section 3).
 
     Luo & Sun, "Addition is All You Need for Energy-efficient Language Models" (2024):
     l(M) = M for M <= 3, 3 for M = 4, 4 for M > 4; the offset 2^-l(M) stands in for the
@@ -34,7 +34,7 @@ def product_bounds(fmt, mul):
     2^q and at most ``largest`` (a Fraction) in magnitude.
 
     ``mul`` is ``"exact"`` (``a * b``, subnormal operands honoured) or ``"lmul"`` (the
-    L-Mul product of SPEC section 3 before any clamp).
+    L-Mul product of docs/units.md section 3 before any clamp).
     """
     if mul not in PRODUCT_KINDS:
         raise ValueError(f"mul must be one of {', '.join(PRODUCT_KINDS)}, not {mul!r}")

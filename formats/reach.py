@@ -1,4 +1,5 @@
-"""What an fp_mac accumulator can reach: subnormal results, overflow (SPEC section 6).
+"""What an fp_mac accumulator can reach: subnormal results, overflow (docs/units.md
+section 6).
 
 Pure arithmetic on the formats: :class:`~macforge.hdl.fp_mac.FPMAC` builds the
 hardware for gradual underflow and for overflow only where :func:`accumulator_reach`

@@ -1,4 +1,4 @@
-"""The exact significand product shared by FMul and FPMAC (SPEC sections 4 and 6).
+"""The exact significand product shared by FMul and FPMAC (docs/units.md sections 4 and 6).
 
 Both units multiply two operands of one format exactly: subnormal operands are first
 normalized (their leading one moved into the implicit position, the exponent lowered to

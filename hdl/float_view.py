@@ -110,8 +110,8 @@ def classify_product(a, b, *, flush_subnormals):
     """Sign and special cases of ``a * b`` for two :class:`FloatView` operands.
 
     ``flush_subnormals``: an operand with exponent field 0 counts as zero, as L-Mul
-    treats it (SPEC section 3: infinity times such an operand is NaN); otherwise only a
-    zero magnitude does (SPEC section 4).
+    treats it (docs/units.md section 3: infinity times such an operand is NaN);
+    otherwise only a zero magnitude does (section 4).
     """
     zero_a = a.exponent_zero if flush_subnormals else a.zero
     zero_b = b.exponent_zero if flush_subnormals else b.zero

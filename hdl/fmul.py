@@ -1,4 +1,5 @@
-"""Exact floating-point multiplier (SPEC section 4), the baseline L-Mul is measured against."""
+"""Exact floating-point multiplier (docs/units.md section 4), the baseline L-Mul is
+measured against."""
 
 from amaranth.hdl import C, Cat, Module, Mux, Signal
 from .exact_product import normalize, significand_product
@@ -25,7 +26,8 @@ def _prefix_or(m, value, *, name):
 
 
 class FMul(FloatMultiplier):
-    """Exact floating-point multiplier: ``y = RNE(a * b)`` in one format (SPEC section 4).
+    """Exact floating-point multiplier: ``y = RNE(a * b)`` in one format (docs/units.md
+    section 4).
 
     Subnormal inputs are honoured and results underflow gradually; a NaN input gives the
     canonical NaN; (kind ieee) inf * 0 gives the canonical NaN and inf * nonzero gives
@@ -37,7 +39,7 @@ class FMul(FloatMultiplier):
     Parameters
     ----------
     format : FloatFormat
-        Format of ``a``, ``b`` and ``y``; any format of SPEC section 2.
+        Format of ``a``, ``b`` and ``y``; any format of docs/units.md section 2.
     saturate : bool
         Overflow gives the largest finite magnitude instead of inf/NaN.  Default False,
         the ml_dtypes behaviour.

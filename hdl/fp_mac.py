@@ -1,4 +1,4 @@
-"""Floating-point multiply-accumulate unit (SPEC section 6).
+"""Floating-point multiply-accumulate unit (docs/units.md section 6).
 
 ``acc <- RNE_acc((clear ? +0 : acc) + p)`` with one rounding, where ``p`` is the exact
 product of two small floats (``mul="exact"``) or the unclamped L-Mul product
@@ -33,20 +33,20 @@ class FPMAC(MultiplyAccumulator):
     (+0 when ``clear`` = 1) and the product, rounded once to nearest even in
     ``acc_format`` with gradual underflow.  A NaN operand or accumulator, inf * 0 and
     inf - inf give the canonical NaN, which stays until a clear; an overflowing sum gives
-    +-inf; an exact zero sum is +0 unless both addends are -0 (SPEC section 6).  With
-    ``en`` = 0 the accumulator holds and ``clear`` is ignored; ``rst`` sets it to +0.
+    +-inf; an exact zero sum is +0 unless both addends are -0 (docs/units.md section 6).
+    With ``en`` = 0 the accumulator holds and ``clear`` is ignored; ``rst`` sets it to +0.
 
     Parameters
     ----------
     in_format : FloatFormat or str
-        Format of ``a`` and ``b``: any SPEC section 2 format with at most 5 exponent and 3
-        mantissa bits (e4m3, e5m2, e3m2, e2m1, e4m3ieee, e5m3fn, ...).
+        Format of ``a`` and ``b``: any format of docs/units.md section 2 with at most 5
+        exponent and 3 mantissa bits (e4m3, e5m2, e3m2, e2m1, e4m3ieee, e5m3fn, ...).
     acc_format : FloatFormat or str
         Format of the accumulator: ``fp32`` (default), ``bf16`` or ``fp16``.
     mul : str
         ``"exact"`` (default): the product is ``a * b`` exactly, subnormal operands
-        honoured.  ``"lmul"``: the L-Mul product of SPEC section 3 before any clamp
-        (+-0 when an operand has exponent field 0).
+        honoured.  ``"lmul"``: the L-Mul product of docs/units.md section 3 before any
+        clamp (+-0 when an operand has exponent field 0).
     pipeline_stages : int
         Register banks on the multiply side, default 0.  ``a``, ``b``, ``en`` and
         ``clear`` travel through them with the product, so one MAC per clock holds at

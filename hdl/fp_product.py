@@ -1,5 +1,5 @@
 """The multiply side of FPMAC: a product of two small floats, as the accumulate loop
-takes it (SPEC section 6)."""
+takes it (docs/units.md section 6)."""
 
 from dataclasses import dataclass, replace
 
@@ -117,9 +117,9 @@ def exact_product(m, pipeline, a, b, controls, *, acc_format):
 def lmul_product(m, pipeline, a, b, controls, *, acc_format):
     """The L-Mul product before any clamp: a significand of M+1 bits, 2^0 at bit M.
 
-    SPEC section 3 steps 1-3: an operand with exponent field 0 flushes the product to
-    zero, and infinity times one is NaN.  The pipeline's next cut point comes before
-    the adder.  Parameters and result as for :func:`exact_product`.
+    Steps 1-3 of docs/units.md section 3.1: an operand with exponent field 0 flushes the
+    product to zero, and infinity times one is NaN.  The pipeline's next cut point comes
+    before the adder.  Parameters and result as for :func:`exact_product`.
     """
     fmt = a.format
     mantissa_bits = fmt.mantissa_bits

@@ -26,7 +26,7 @@ class LMul(FloatMultiplier):
     exponent-and-mantissa bit patterns: a single adder whose constant operand folds the
     exponent bias and the paper's offset term.  A mantissa carry ripples into the
     exponent field, which is how the integer add approximates ``(1 + xm + ym) * 2^(xe+ye)``.
-    Around the adder sits only the special-case logic of SPEC section 3: NaN and
+    Around the adder sits only the special-case logic of docs/units.md section 3: NaN and
     infinity inputs, flushing of zero/subnormal inputs, underflow to signed zero, and
     overflow to max finite (``saturate``) or infinity/NaN.
 
@@ -87,7 +87,7 @@ class LMul(FloatMultiplier):
             # kind fn: the top binade is finite below the NaN pattern.
             overflow |= (exponent_sum == max_exponent + fmt.bias) & (mantissa > max_mantissa)
 
-        # SPEC section 3 steps 1-3: NaN and infinity operands, and an operand with
+        # docs/units.md section 3 steps 1-3: NaN and infinity operands, and an operand with
         # exponent field 0 flushes the product to zero (inf times one is NaN).
         operands = classify_product(a, b, flush_subnormals=True)
         sign = Signal(name="sign")
@@ -105,7 +105,8 @@ class LMul(FloatMultiplier):
         sign, nan, inf, zero, overflowed, mantissa, exponent = pipeline.cut(
             sign, nan, inf, zero, overflowed, mantissa, exponent)
 
-        # The special cases in SPEC's priority order, made mutually exclusive, each with
+        # The special cases in the priority order of docs/units.md section 3.1, made
+        # mutually exclusive, each with
         # the magnitude it forces.
         overflow_magnitude = self.overflow_magnitude
         take_nan = Signal(name="take_nan")

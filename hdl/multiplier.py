@@ -71,8 +71,8 @@ class FloatMultiplier(UnitComponent):
 
     @property
     def overflow_magnitude(self):
-        """Magnitude pattern a too-large product becomes (SPEC sections 3 and 4), by
-        :meth:`FloatFormat.overflow_magnitude`."""
+        """Magnitude pattern a too-large product becomes (docs/units.md sections 3 and
+        4), by :meth:`FloatFormat.overflow_magnitude`."""
         return self.format.overflow_magnitude(saturate=self.saturate)
 
     @property
