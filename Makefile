@@ -4,11 +4,8 @@
 # Test tiers:
 #   make test-fast  golden models, number formats, parameter validation, metadata and
 #                   emission, and every registered unit on Amaranth's simulator against
-#                   its golden model. It leaves out every test that builds with Verilator
-#                   or Icarus, lints, or synthesizes with Yosys: conftest marks the rest
-#                   `fast` from what each test, its fixtures and its helpers call
-#                   (verif/tiers.py). 30-36 CPU-seconds (user + sys); measured 33-63 s
-#                   wall on the 2 cores while other jobs kept the load average at 2-5.5.
+#                   its golden model: every test not marked `slow` (a test that builds
+#                   with Verilator or Icarus, lints, or synthesizes with Yosys is).
 #   make test       everything: the fast tier plus the cocotb benches of the emitted
 #                   Verilog, lint checks, the simulation runner and synthesis.
 
@@ -39,7 +36,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m fast -n $(TEST_JOBS)
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_JOBS)
 
 bench: $(STAMP)
 	$(BIN)/python -m macforge.gen.benchmark

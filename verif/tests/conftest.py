@@ -1,39 +1,16 @@
-"""Shared bench machinery: emit and build each unit once per session, run its bench.
-Also the test tiers: every test that reaches no Verilator build, lint check or Yosys
-synthesis is marked ``fast`` (``make test-fast`` runs ``pytest -m fast``)."""
+"""Shared bench machinery: emit and build each unit once per session, run its bench."""
 
 import functools
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim import runner
 from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
-from macforge.verif.tiers import reaches_toolchain
 
 BUILD_ROOT = Path("build")
-TESTS_DIR = Path(__file__).resolve().parent
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "fast: reaches no Verilator build, lint check or Yosys synthesis "
-                   "(set by conftest from what the test calls; make test-fast)")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        function = getattr(item, "function", None)
-        if function is None:
-            continue
-        # pytest keeps no public map from a test to its fixture functions.
-        fixtures = [definitions[-1].func
-                    for definitions in item._fixtureinfo.name2fixturedefs.values() if definitions]
-        if not reaches_toolchain([function, *fixtures], helpers_dir=TESTS_DIR):
-            item.add_marker(pytest.mark.fast)
 
 
 def _key(params):

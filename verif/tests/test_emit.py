@@ -37,6 +37,7 @@ def _id(config):
     return kind + "-" + "-".join(f"{k}={v}" for k, v in params.items())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,params", EMIT_CONFIGS, ids=[_id(c) for c in EMIT_CONFIGS])
 def test_emission_is_reproducible_and_lint_clean(kind, params, tmp_path):
     first = emit(kind, params, out_dir=tmp_path / "first")

@@ -66,6 +66,7 @@ def _int_vectors(params):
     return concatenate(*sets)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("params", INT_CONFIGS, ids=[_top("int_mac", p) for p in INT_CONFIGS])
 def test_int_mac_matches_golden_model(params, tmp_path):
     check_against_golden("int_mac", params, _int_vectors(params), tmp_path)
@@ -162,6 +163,7 @@ def _fp_vectors(params):
     return concatenate(*sets, *_fp_edges(fmt, acc_format))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("params", FP_CONFIGS, ids=[_top("fp_mac", p) for p in FP_CONFIGS])
 def test_fp_mac_matches_golden_model(params, tmp_path):
     check_against_golden("fp_mac", params, _fp_vectors(params), tmp_path)

@@ -7,6 +7,11 @@ from macforge.gen.registry import get_unit
 from macforge.verif.tests.conftest import check_against_golden
 from macforge.verif.vectors import exhaustive_pairs, special_and_random_pairs
 
+
+# Every test here builds with Verilator or Icarus, or synthesizes: `make test-fast`
+# leaves the module out.
+pytestmark = pytest.mark.slow
+
 RANDOM_PAIRS = 200_000
 PIPELINED_RANDOM_PAIRS = 50_000
 

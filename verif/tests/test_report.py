@@ -9,6 +9,7 @@ from macforge.gen.registry import get_unit
 from macforge.gen.report import RATIOS, ratio_rows, report_text
 
 
+@pytest.mark.slow
 def test_synth_writes_counts(tmp_path, capsys):
     target = tmp_path / "counts.json"
     status = main(["synth", "lmul", "--format", "e5m2", "--pipeline-stages", "1",

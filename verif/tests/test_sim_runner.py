@@ -26,6 +26,11 @@ from macforge.sim.runner import (
     selected_simulator,
 )
 
+
+# Every test here builds with Verilator or Icarus, or synthesizes: `make test-fast`
+# leaves the module out.
+pytestmark = pytest.mark.slow
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILD_ROOT = PROJECT_ROOT / "build" / "sim"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "smoke_add8.v"

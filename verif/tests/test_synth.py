@@ -16,6 +16,11 @@ from macforge import synth
 import macforge.synth.report
 from macforge.synth import Column, SynthError, format_table, gate_count, is_flop_type, short_type_name
 
+
+# Every test here builds with Verilator or Icarus, or synthesizes: `make test-fast`
+# leaves the module out.
+pytestmark = pytest.mark.slow
+
 FIXTURE = Path(__file__).parent / "fixtures" / "synth" / "small.v"
 GENERIC_GATES = {"AND", "NAND", "OR", "NOR", "XOR", "XNOR", "MUX", "NOT", "ANDNOT", "ORNOT", "BUF"}
 

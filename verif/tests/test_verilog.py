@@ -88,6 +88,7 @@ def _assert_clean(converted, name):
     assert "lint_off" not in converted.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("factory,name", [
     (lambda: IntMACArray(3), "int_mac_array_3"),
     (_Pair, "pair"),
@@ -158,6 +159,7 @@ def _unread_by_verilator(text, name):
     return entries
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("factory,name", [(_Pair, "pair"), (lambda: IntMACArray(2), "array")],
                          ids=["nested-mixed", "repeated"])
 def test_the_sink_lists_exactly_the_bits_verilator_finds_unread(factory, name):
@@ -401,6 +403,7 @@ CONSTRUCTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup,signature,domains", [c[1:] for c in CONSTRUCTS],
                          ids=[c[0] for c in CONSTRUCTS])
 def test_other_constructs_emit_clean(setup, signature, domains):
