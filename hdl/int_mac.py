@@ -1,4 +1,4 @@
-"""Integer multiply-accumulate unit (SPEC section 5)."""
+"""Integer multiply-accumulate unit (docs/units.md section 5)."""
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 
@@ -55,7 +55,7 @@ def _rows(columns):
 class IntMAC(MultiplyAccumulator):
     """Integer multiply-accumulate: ``acc <- f((clear ? 0 : acc) + a * b)`` while ``en``.
 
-    ``f`` wraps modulo ``2^acc_width`` or saturates to the accumulator's range (SPEC
+    ``f`` wraps modulo ``2^acc_width`` or saturates to the accumulator's range (docs/units.md
     section 5).  One accumulation per clock at every pipelining depth.
 
     The product is never formed on its own: the partial products and the low ``k`` bits

@@ -60,7 +60,8 @@ def check_metadata(metadata: object, top: str) -> dict | None:
     if metadata is None:
         return None
     if not isinstance(metadata, Mapping):
-        raise TypeError(f"metadata must be a dict (SPEC section 1) or None, got {metadata!r}")
+        raise TypeError(f"metadata must be a dict (docs/units.md section 1) or None, "
+                        f"got {metadata!r}")
     metadata = json.loads(json.dumps(dict(metadata)))  # a private, JSON-safe copy
     if metadata.get("top", top) != top:
         raise ValueError(f"metadata['top']={metadata['top']!r} does not match top={top!r}")

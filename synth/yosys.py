@@ -1,6 +1,6 @@
 """Generic-gate counts of a Verilog design through YoWASP Yosys.
 
-One fixed flow, the one peers quote their figures with (``/work/shared/TOOLCHAIN.md``)::
+One fixed flow, the one peers quote their figures with (docs/toolchain.md)::
 
     read_verilog <file>
     synth -flatten -top <top>

@@ -1,6 +1,6 @@
 """A bench for fixed-latency units: owns clock and reset, streams vectors, reports.
 
-The unit is described by its metadata (SPEC section 1): which ports are inputs and
+The unit is described by its metadata (docs/units.md section 1): which ports are inputs and
 outputs, the clock and reset names, and the latency.  The scoreboard aligns outputs
 with inputs by that latency, never by a delay written into a bench.
 """

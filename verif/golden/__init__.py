@@ -1,4 +1,4 @@
-"""Bit-exact numpy golden models of the macforge units (SPEC sections 3-6).
+"""Bit-exact numpy golden models of the macforge units (docs/units.md sections 3-6).
 
 Every model takes its parameters (number formats as :class:`formats.FloatFormat` or
 names) and array-likes of port bit patterns, and returns ``int64`` bit patterns; the

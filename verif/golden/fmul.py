@@ -1,9 +1,9 @@
-"""Golden model of the exact floating-point multiplier (SPEC section 4).
+"""Golden model of the exact floating-point multiplier (docs/units.md section 4).
 
 The product of two significands of at most 24 bits fits an int64 exactly, so the model
 multiplies integers and rounds once with :meth:`FloatFormat.round_exact` (nearest-even,
 gradual underflow).  :func:`fmul_product` exposes the unrounded product for the future
-fp_mac golden model (SPEC section 6, ``mul = "exact"``).
+fp_mac golden model (docs/units.md section 6, ``mul = "exact"``).
 """
 
 import numpy as np
@@ -48,7 +48,7 @@ def fmul_product(fmt, a, b):
 
 
 def fmul(fmt, a, b, *, saturate=False):
-    """Round-to-nearest-even product of bit patterns ``a`` and ``b`` (SPEC section 4).
+    """Round-to-nearest-even product of bit patterns ``a`` and ``b`` (docs/units.md section 4).
 
     Parameters
     ----------

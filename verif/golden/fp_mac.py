@@ -1,11 +1,11 @@
-"""Golden model of the floating-point multiply-accumulate unit (SPEC section 6).
+"""Golden model of the floating-point multiply-accumulate unit (docs/units.md section 6).
 
 On every enabled cycle ``acc <- RNE_acc((clear ? +0 : acc) + p)``, rounded once (fused),
 where ``p`` is the exact, unrounded product of the operands: ``a * b`` (``mul="exact"``,
 :func:`fmul_product`) or the unclamped L-Mul product (``mul="lmul"``,
 :func:`lmul_product`).
 
-Two ways to add, as SPEC section 6 asks:
+Two ways to add, as docs/units.md section 6 asks:
 
 - ``acc_format`` fp32: ``float32(acc) + float32(p)`` with numpy.  Every product of an
   allowed ``in_format`` (E <= 5, M <= 3) has at most 8 significant bits and a power of
@@ -32,10 +32,10 @@ from .sequence import run_accumulator
 __all__ = ["fp_mac", "fp_mac_step", "FP_MAC_ACC_FORMATS", "FP_MAC_MUL_KINDS",
            "FP_MAC_MAX_IN_EXPONENT_BITS", "FP_MAC_MAX_IN_MANTISSA_BITS"]
 
-# SPEC section 6: the accumulator formats and multiplier kinds a unit may have.
+# docs/units.md section 6: the accumulator formats and multiplier kinds a unit may have.
 FP_MAC_ACC_FORMATS = ("fp32", "bf16", "fp16")
 FP_MAC_MUL_KINDS = ("exact", "lmul")
-# SPEC section 6: in_format is any section 2 format with E <= 5 and M <= 3.
+# docs/units.md section 6: in_format is any section 2 format with E <= 5 and M <= 3.
 FP_MAC_MAX_IN_EXPONENT_BITS = 5
 FP_MAC_MAX_IN_MANTISSA_BITS = 3
 
@@ -102,7 +102,7 @@ def _accumulate(acc, clear, product, acc_format):
 
 
 def _accumulate_fp32(acc, product):
-    """SPEC section 6's fp32 model: ``float32(acc) + float32(p)``, NaN canonicalized."""
+    """docs/units.md section 6's fp32 model: ``float32(acc) + float32(p)``, NaN canonicalized."""
     acc_value = acc.astype(np.uint32).view(np.float32)
     # float64 holds significand * 2^exponent exactly; the cast to float32 is exact for
     # every allowed in_format (tested), so no rounding happens before the addition.
@@ -202,7 +202,7 @@ def fp_mac_step(acc, clear, a, b, *, in_format, acc_format, mul):
     a, b : array-like of int
         Operand bit patterns of ``in_format``.
     in_format : FloatFormat or str
-        e4m3, e5m2 or any SPEC section 2 format with E <= 5 and M <= 3.
+        e4m3, e5m2 or any docs/units.md section 2 format with E <= 5 and M <= 3.
     acc_format : FloatFormat or str
         ``"fp32"``, ``"bf16"`` or ``"fp16"``.
     mul : str
@@ -230,7 +230,7 @@ def fp_mac_step(acc, clear, a, b, *, in_format, acc_format, mul):
 
 
 def fp_mac(a, b, en, clear, *, in_format="e4m3", acc_format="fp32", mul="exact"):
-    """The fp_mac accumulator after every cycle of a sequence (SPEC section 6).
+    """The fp_mac accumulator after every cycle of a sequence (docs/units.md section 6).
 
     Cycle t with ``en[t] = 1`` sets ``acc <- RNE_acc((clear[t] ? +0 : acc) + a[t] * b[t])``
     (see :func:`fp_mac_step`); ``en[t] = 0`` holds acc, whatever ``clear[t]`` is.  The

@@ -1,4 +1,4 @@
-"""Golden model of the integer multiply-accumulate unit (SPEC section 5).
+"""Golden model of the integer multiply-accumulate unit (docs/units.md section 5).
 
 On every cycle with ``en = 1``: ``acc <- f((clear ? 0 : acc) + a * b)``, where ``f`` wraps
 modulo ``2^acc_width`` or saturates to the accumulator's range; ``en = 0`` holds ``acc``.
@@ -30,7 +30,7 @@ def _check_int(name, value, low, high):
 
 
 def check_int_mac_params(*, a_width, b_width, signed, acc_width, overflow):
-    """Validate the parameters of SPEC section 5; return them as a tuple.
+    """Validate the parameters of docs/units.md section 5; return them as a tuple.
 
     Raises
     ------

@@ -1,9 +1,9 @@
-"""Golden model of the L-Mul multiplier (SPEC section 3).
+"""Golden model of the L-Mul multiplier (docs/units.md section 3).
 
 L-Mul (Luo & Sun, "Addition is All You Need for Energy-efficient Language Models", 2024)
 replaces the significand product by an addition of the two bit patterns plus a constant
 offset, so nothing is ever rounded.  :func:`lmul_product` is the unclamped L-Mul
-product the fp_mac golden model needs (SPEC section 6, ``mul = "lmul"``).
+product the fp_mac golden model needs (docs/units.md section 6, ``mul = "lmul"``).
 """
 
 from typing import NamedTuple
@@ -19,7 +19,7 @@ def lmul_offset_exponent(mantissa_bits):
     """The paper's l(M): L-Mul adds 2^-l(M) in place of the dropped x_m * y_m term.
 
     Luo & Sun, "Addition is All You Need for Energy-efficient Language Models" (2024),
-    equation for L-Mul: l(m) = m if m <= 3, 3 if m = 4, 4 if m > 4 (SPEC section 3).
+    equation for L-Mul: l(m) = m if m <= 3, 3 if m = 4, 4 if m > 4 (docs/units.md section 3).
     """
     if mantissa_bits <= 3:
         return mantissa_bits
@@ -34,7 +34,7 @@ def lmul_offset(mantissa_bits):
 
 
 class _LMulSum(NamedTuple):
-    """Steps 1-4 of SPEC section 3; ``r`` is only meaningful where no flag is set."""
+    """Steps 1-4 of docs/units.md section 3; ``r`` is only meaningful where no flag is set."""
 
     sign: np.ndarray
     r: np.ndarray
@@ -44,7 +44,7 @@ class _LMulSum(NamedTuple):
 
 
 def _lmul_sum(fmt, a, b):
-    """Steps 1-4 of SPEC section 3, the part lmul() and lmul_product() share."""
+    """Steps 1-4 of docs/units.md section 3, the part lmul() and lmul_product() share."""
     sign = fmt.sign(a) ^ fmt.sign(b)
     a_exponent_zero = fmt.is_exponent_zero(a)
     b_exponent_zero = fmt.is_exponent_zero(b)
@@ -59,7 +59,7 @@ def _lmul_sum(fmt, a, b):
 
 
 def lmul(fmt, a, b, *, saturate=True):
-    """L-Mul of bit patterns ``a`` and ``b`` in ``fmt``, exactly SPEC section 3.
+    """L-Mul of bit patterns ``a`` and ``b`` in ``fmt``, exactly docs/units.md section 3.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def lmul(fmt, a, b, *, saturate=True):
         overflow_result = signed_zero | fmt.inf
     else:
         overflow_result = np.full_like(signed_zero, fmt.canonical_nan)
-    # np.select takes the first true condition, which is the SPEC's order of steps.
+    # np.select takes the first true condition, which is the order of steps in docs/units.md.
     conditions = [step.nan,
                   step.inf,
                   step.zero,
@@ -101,9 +101,9 @@ def lmul(fmt, a, b, *, saturate=True):
 
 
 def lmul_product(fmt, a, b):
-    """The L-Mul product before any clamp (SPEC section 6, ``mul = "lmul"``).
+    """The L-Mul product before any clamp (docs/units.md section 6, ``mul = "lmul"``).
 
-    With r from SPEC section 3 step 4, p = (-1)^s * (2^M + (r mod 2^M)) *
+    With r from docs/units.md section 3 step 4, p = (-1)^s * (2^M + (r mod 2^M)) *
     2^(floor(r / 2^M) - bias - M): neither the underflow of step 5 nor the overflow of
     step 6 applies.  p = +-0 where an operand has exponent field 0; steps 1-2 give the
     ``nan`` and ``inf`` flags.
@@ -123,7 +123,7 @@ def lmul_product(fmt, a, b):
     fmt, a, b = check_operands(fmt, a, b)
     step = _lmul_sum(fmt, a, b)
     finite_nonzero = ~(step.nan | step.inf | step.zero)
-    # An arithmetic right shift floors toward minus infinity, as the SPEC asks for
+    # An arithmetic right shift floors toward minus infinity, as docs/units.md asks for
     # a negative r.
     significand = (step.r & fmt.mantissa_mask) | (1 << fmt.mantissa_bits)
     exponent = (step.r >> fmt.mantissa_bits) - fmt.bias - fmt.mantissa_bits

@@ -1,4 +1,4 @@
-"""Emission: metadata per SPEC section 1, reproducible lint-clean Verilog, bad input."""
+"""Emission: metadata per docs/units.md section 1, reproducible lint-clean Verilog, bad input."""
 
 import json
 import os

@@ -3,10 +3,10 @@
 - fmul against ml_dtypes (e4m3, e5m2, every operand pair), numpy's correctly rounded
   float64 -> float16 / float32 casts (fp16, fp32) and an exact ``fractions.Fraction``
   reference (bf16, where ml_dtypes double-rounds through float32, and generic formats).
-- lmul against the constants SPEC section 3 states, hand-written cases for every step,
-  and a scalar pure-Python transcription of SPEC section 3 on every operand pair.
+- lmul against the constants docs/units.md section 3 states, hand-written cases for every step,
+  and a scalar pure-Python transcription of docs/units.md section 3 on every operand pair.
 
-The references below are written from the SPEC text with plain integers: they take
+The references below are written from the text of docs/units.md with plain integers: they take
 (E, M, kind) and share nothing with FloatFormat or the models.
 """
 
@@ -27,10 +27,10 @@ BF16 = NAMED_FORMATS["bf16"]
 FP32 = NAMED_FORMATS["fp32"]
 
 
-# -- independent scalar references (plain ints, straight from SPEC sections 2-4) ------
+# -- independent scalar references (plain ints, straight from docs/units.md sections 2-4) --
 
 class RefFormat:
-    """A format as SPEC section 2 describes it, with every constant spelled out here."""
+    """A format as docs/units.md section 2 describes it, with every constant spelled out here."""
 
     def __init__(self, exponent_bits, mantissa_bits, kind):
         self.E, self.M, self.kind = exponent_bits, mantissa_bits, kind
@@ -101,7 +101,7 @@ class RefFormat:
 
 
 def reference_lmul(ref, a, b, saturate):
-    """SPEC section 3, steps 1-7, one pair of patterns at a time."""
+    """docs/units.md section 3, steps 1-7, one pair of patterns at a time."""
     sign_a, ma, exponent_a, _ = ref.split(a)
     sign_b, mb, exponent_b, _ = ref.split(b)
     s = sign_a ^ sign_b
@@ -126,7 +126,7 @@ def reference_lmul(ref, a, b, saturate):
 
 
 def reference_fmul(ref, a, b, saturate):
-    """SPEC section 4 for one pair, exactly, through Fractions."""
+    """docs/units.md section 4 for one pair, exactly, through Fractions."""
     sign_a, ma, _, _ = ref.split(a)
     sign_b, mb, _, _ = ref.split(b)
     s = sign_a ^ sign_b
@@ -143,7 +143,7 @@ def ref_of(fmt):
     return RefFormat(fmt.exponent_bits, fmt.mantissa_bits, fmt.kind)
 
 
-# -- helpers ---------------------------------------------------------------------------
+# -- helpers --
 
 def all_pairs(fmt):
     patterns = np.arange(1 << fmt.width, dtype=np.int64)
@@ -185,7 +185,7 @@ def random_pairs(fmt, count, seed):
 
 
 def ml_dtypes_product(fmt, dtype, a, b):
-    """F(float32(a) * float32(b)) by ml_dtypes, NaN canonicalized (SPEC section 4)."""
+    """F(float32(a) * float32(b)) by ml_dtypes, NaN canonicalized (docs/units.md section 4)."""
     a32 = a.astype(np.uint8).view(dtype).astype(np.float32)
     b32 = b.astype(np.uint8).view(dtype).astype(np.float32)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -201,7 +201,7 @@ def assert_patterns_equal(fmt, a, b, actual, expected):
         pytest.fail(f"{fmt}: {mismatch.size} of {actual.size} mismatches, e.g. {shown}")
 
 
-# -- fmul ------------------------------------------------------------------------------
+# -- fmul --
 
 @pytest.mark.parametrize("fmt, dtype", [(E4M3, ml_dtypes.float8_e4m3fn),
                                         (E5M2, ml_dtypes.float8_e5m2)])
@@ -290,9 +290,9 @@ def test_fmul_product_is_exact():
     assert not product.inf.any()
 
 
-# -- lmul ------------------------------------------------------------------------------
+# -- lmul --
 
-# SPEC section 3's checks, written as the SPEC states them, with each format's largest
+# docs/units.md section 3's checks, written as docs/units.md states them, with each format's largest
 # finite magnitude pattern.
 SPEC_CONSTANTS = {"e4m3": (55, 0x7E), "e5m2": (59, 0x7B), "bf16": (0x3F78, 0x7F7F),
                   "fp32": (0x3F780000, 0x7F7FFFFF)}
@@ -413,7 +413,7 @@ def test_lmul_product_is_the_unclamped_lmul(name):
         s = ((x ^ z) >> ref.sign_shift) & 1
         _, mx, exponent_x, _ = ref.split(x)
         _, mz, exponent_z, _ = ref.split(z)
-        # Steps 1-2 of SPEC section 3 set the flags.
+        # Steps 1-2 of docs/units.md section 3 set the flags.
         want_nan = (ref.is_nan(mx) or ref.is_nan(mz) or (ref.is_inf(mx) and exponent_z == 0)
                     or (ref.is_inf(mz) and exponent_x == 0))
         want_inf = not want_nan and (ref.is_inf(mx) or ref.is_inf(mz))
@@ -425,14 +425,14 @@ def test_lmul_product_is_the_unclamped_lmul(name):
         if inf or exponent_x == 0 or exponent_z == 0:
             assert got == 0, (x, z)
             continue
-        # SPEC section 6: p = (1 + (r mod 2^M) / 2^M) * 2^(floor(r / 2^M) - bias).
+        # docs/units.md section 6: p = (1 + (r mod 2^M) / 2^M) * 2^(floor(r / 2^M) - bias).
         r = mx + mz - ref.bias * 2 ** ref.M + 2 ** (ref.M - l)
         want = (1 + Fraction(r % 2 ** ref.M, 2 ** ref.M)) \
             * Fraction(2) ** (r // 2 ** ref.M - ref.bias)
         assert got == want, (x, z)
 
 
-# -- argument checking -----------------------------------------------------------------
+# -- argument checking --
 
 @pytest.mark.parametrize("model", [lmul, fmul])
 def test_models_reject_bad_arguments(model):

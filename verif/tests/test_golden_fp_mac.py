@@ -1,12 +1,12 @@
-"""Tests of the fp_mac golden model (verif/golden/fp_mac.py, SPEC section 6).
+"""Tests of the fp_mac golden model (verif/golden/fp_mac.py, docs/units.md section 6).
 
-- A slow scalar reference written from the SPEC text with ``fractions.Fraction`` (its own
+- A slow scalar reference written from docs/units.md with ``fractions.Fraction`` (its own
   decoding, L-Mul transcription and nearest-even rounding; nothing shared with FloatFormat
   or the models) against :func:`fp_mac_step`: every e4m3 operand pair into a +0 or cleared
   accumulator, and random (acc, a, b) triples heavy in special values, far-apart
   exponents and near-cancellation, for every acc_format, both mul kinds and several
   in_formats.
-- The SPEC's claim behind the fp32 path: every product is exact in float32.
+- The contract's claim behind the fp32 path: every product is exact in float32.
 - ml_dtypes / numpy cross-checks of the product and the single rounding.
 - Hand-written cycle sequences: specials, signed zeros, overflow, gradual underflow,
   en and clear.
@@ -36,10 +36,10 @@ def seeded_rng(*key):
     return np.random.default_rng(zlib.crc32(repr(key).encode()))
 
 
-# -- independent scalar reference, straight from SPEC sections 2, 3 and 6 --------------
+# -- independent scalar reference, straight from docs/units.md sections 2, 3 and 6 --
 
 class Ref:
-    """A format as SPEC section 2 describes it, every constant spelled out here."""
+    """A format as docs/units.md section 2 describes it, every constant spelled out here."""
 
     def __init__(self, exponent_bits, mantissa_bits, kind):
         self.E, self.M, self.kind = exponent_bits, mantissa_bits, kind
@@ -105,7 +105,7 @@ def ref_lmul_l(mantissa_bits):
 
 
 def ref_product(ref, a, b, mul):
-    """p of SPEC section 6 as ('nan',), ('inf', s) or ('num', s, |p|)."""
+    """p of docs/units.md section 6 as ('nan',), ('inf', s) or ('num', s, |p|)."""
     ca, cb = ref.classify(a), ref.classify(b)
     sign = (a >> ref.sign_shift) ^ (b >> ref.sign_shift)
     if ca[0] == "nan" or cb[0] == "nan":
@@ -118,7 +118,7 @@ def ref_product(ref, a, b, mul):
                 return ("nan",)
             return ("inf", sign)
         return ("num", sign, ca[2] * cb[2])
-    # L-Mul, SPEC section 3 steps 1-4 and section 6.
+    # L-Mul, docs/units.md section 3 steps 1-4 and section 6.
     if ca[0] == "inf" or cb[0] == "inf":
         other_exponent = exponent_b if ca[0] == "inf" else exponent_a
         return ("nan",) if other_exponent == 0 else ("inf", sign)
@@ -132,7 +132,7 @@ def ref_product(ref, a, b, mul):
 
 @functools.lru_cache(maxsize=None)
 def ref_add(acc_key, acc_class, product):
-    """RNE_acc(acc + p) with the IEEE rules of SPEC section 6, as a bit pattern."""
+    """RNE_acc(acc + p) with the IEEE rules of docs/units.md section 6, as a bit pattern."""
     ref = Ref(*acc_key)
     if acc_class[0] == "nan" or product[0] == "nan":
         return ref.nan
@@ -180,7 +180,7 @@ def mismatches(got, expected, *context):
                         for row, i in zip(rows, bad)))
 
 
-# -- against the Fraction reference ---------------------------------------------------
+# -- against the Fraction reference --
 
 @pytest.mark.parametrize("mul", MULS)
 @pytest.mark.parametrize("acc_format", ACC_FORMATS)
@@ -262,11 +262,12 @@ def test_far_apart_addends_round_like_the_reference(acc_format):
         assert np.array_equal(got, expected), mismatches(got, expected, acc, a, b)
 
 
-# -- the fp32 path ----------------------------------------------------------------------
+# -- the fp32 path --
 
 @pytest.mark.parametrize("mul", MULS)
 def test_every_product_is_exact_in_float32(mul):
-    """SPEC section 6's premise of the fp32 model, on every pair of every allowed in_format."""
+    """The premise of the fp32 model (docs/units.md section 6), on every pair of every
+    allowed in_format."""
     from macforge.verif.golden import fmul_product, lmul_product
     product_of = {"exact": fmul_product, "lmul": lmul_product}[mul]
     for fmt in ALLOWED_IN_FORMATS:
@@ -303,7 +304,7 @@ def test_fp32_path_against_reference(mul):
         assert np.array_equal(got, expected), mismatches(got, expected, acc, a, b)
 
 
-# -- ml_dtypes / numpy cross-checks -----------------------------------------------------
+# -- ml_dtypes / numpy cross-checks --
 
 ML_DTYPES = {"e4m3": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2}
 
@@ -382,7 +383,7 @@ def test_exact_mac_with_nonzero_acc_matches_numpy(acc_format):
 
 @pytest.mark.parametrize("in_format", ["e4m3", "e5m2"])
 def test_lmul_product_into_zero_matches_unclamped_lmul(in_format):
-    """Where SPEC section 3's L-Mul neither underflows nor overflows, its output is p."""
+    """Where docs/units.md section 3's L-Mul neither underflows nor overflows, its output is p."""
     fmt = NAMED_FORMATS[in_format]
     a, b = all_pairs(fmt)
     y = lmul(fmt, a, b, saturate=False)
@@ -405,7 +406,7 @@ def test_lmul_product_into_zero_matches_unclamped_lmul(in_format):
     assert np.uint32(big).view(np.float32) == 1.625 * 2 ** 17
 
 
-# -- cycle sequences and hand cases ---------------------------------------------------
+# -- cycle sequences and hand cases --
 
 def as_float(bits, acc_format):
     bits = np.asarray(bits)
@@ -585,7 +586,7 @@ def test_sequence_equals_cycle_by_cycle_steps(acc_format, mul):
     assert np.array_equal(got, expected), mismatches(got, expected, a, b, en, clear)
 
 
-# -- validation -------------------------------------------------------------------------
+# -- validation --
 
 @pytest.mark.parametrize("kwargs, error, words", [
     ({"in_format": "fp16"}, ValueError, ["in_format", "'fp16'", "E <= 5", "M <= 3"]),

@@ -1,6 +1,6 @@
-"""Tests of the integer MAC golden model (verif/golden/int_mac.py) against SPEC section 5.
+"""Tests of the integer MAC golden model (verif/golden/int_mac.py) against docs/units.md section 5.
 
-The reference below is a slow scalar transcription of the SPEC text with plain Python
+The reference below is a slow scalar transcription of the text of docs/units.md with plain Python
 integers, one cycle at a time; it shares nothing with the model (no numpy, no
 run_accumulator, no helpers from verif.golden).
 """
@@ -14,7 +14,7 @@ import pytest
 from macforge.verif.golden.int_mac import int_mac, int_mac_step
 
 
-# -- independent scalar reference (plain ints, straight from SPEC section 5) -----------
+# -- independent scalar reference (plain ints, straight from docs/units.md section 5) --
 
 def reference_value(bits, width, signed):
     """Two's complement (signed) or plain binary (unsigned) value of a width-bit pattern."""
@@ -49,7 +49,7 @@ def reference_mac(a, b, en, clear, a_width, b_width, signed, acc_width, overflow
     return trace
 
 
-# -- random sequences ----------------------------------------------------------------
+# -- random sequences --
 
 CONFIGS = [
     # (a_width, b_width, signed, acc_width)
@@ -117,7 +117,7 @@ def test_step_matches_reference_near_range_ends(signed, overflow):
     np.testing.assert_array_equal(got, want)
 
 
-# -- hand cases at the wrap and saturate boundaries -----------------------------------
+# -- hand cases at the wrap and saturate boundaries --
 
 def run(a, b, en=None, clear=None, **params):
     cycles = len(a)
@@ -214,7 +214,7 @@ def test_reset_value_and_empty_sequence():
     assert int_mac([], [], [], []).size == 0
 
 
-# -- validation -----------------------------------------------------------------------
+# -- validation --
 
 @pytest.mark.parametrize("params,error,words", [
     (dict(a_width=1), ValueError, ["a_width", "1", "2 to 16"]),

@@ -79,7 +79,7 @@ FP_CONFIGS = [
     for in_format in ("e4m3", "e5m2") for acc_format in ("fp32", "bf16", "fp16")
     for mul in ("exact", "lmul")
 ] + [
-    # Generic SPEC formats: a narrow exponent (products underflow fp16 far less), a tiny
+    # Generic formats: a narrow exponent (products underflow fp16 far less), a tiny
     # format, an e4m3 with infinities, an fn format with a short mantissa.
     {"in_format": "e3m2", "acc_format": "fp16"},
     {"in_format": "e2m1", "acc_format": "bf16", "mul": "lmul"},
