@@ -4,52 +4,13 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal
 
 from .mac import MAC_PIPELINE_STAGES, MultiplyAccumulator
 from .parameters import BoolParameter, ChoiceParameter, IntParameter, Schema
+from .partial_products import and_columns, booth_columns, compress, rows
 from .pipeline import Pipeline
 
 __all__ = ["IntMAC"]
 
 _MIN_OPERAND_WIDTH, _MAX_OPERAND_WIDTH = 2, 16
 _MAX_ACC_WIDTH = 48
-
-
-def _compress(m, columns, name):
-    """Reduce columns of equally weighted bits to at most two bits per column.
-
-    A Wallace tree of full adders: each pass puts every three bits of a column through a
-    full adder, whose sum stays in the column and whose carry moves one column up.  Bits
-    carried past the last column are dropped: the sum is computed modulo 2^len(columns).
-    Every adder output is a named signal, so the netlist stays a tree of small gates
-    instead of nested expressions.
-
-    Half adders are left out, and each pass takes a column's bits last in, first out,
-    with the new sums ahead of the incoming carries: of the orders tried, these gave the
-    fewest generic gates (the spread was about 2%).
-    """
-    level = 0
-    while any(len(column) > 2 for column in columns):
-        sums = [[] for _ in columns]
-        carries = [[] for _ in columns]
-        leftovers = [[] for _ in columns]
-        for index, column in enumerate(columns):
-            pending = column[::-1]
-            for first in range(0, len(pending) - 2, 3):
-                x, y, z = pending[first:first + 3]
-                total = Signal(name=f"{name}{level}_sum{index}_{first // 3}")
-                carry = Signal(name=f"{name}{level}_carry{index}_{first // 3}")
-                m.d.comb += [total.eq(x ^ y ^ z), carry.eq((x & y) | (z & (x ^ y)))]
-                sums[index].append(total)
-                if index + 1 < len(columns):
-                    carries[index + 1].append(carry)
-            leftovers[index] = pending[len(pending) - len(pending) % 3:]
-        columns = [sums[index] + carries[index] + leftovers[index] for index in range(len(columns))]
-        level += 1
-    return columns
-
-
-def _rows(columns):
-    """The (at most) two bits of every column as two row vectors."""
-    return [Cat(*(column[row] if row < len(column) else Const(0, 1) for column in columns))
-            for row in (0, 1)]
 
 
 class IntMAC(MultiplyAccumulator):
@@ -169,59 +130,6 @@ class IntMAC(MultiplyAccumulator):
         return (f"accumulator, {self.acc_width}-bit {self._integer_kind()} integer, "
                 f"overflow {self.overflow}s")
 
-    def _booth_columns(self, m, a, b, width):
-        """Radix-4 Booth partial products of a * b, as columns of bits, and the constant
-        that completes them; everything modulo 2^width.
-
-        The narrower operand is recoded into digits -2..2, each selecting 0, +-a or +-2a
-        from the other (the multiplicand): a row one bit wider than the multiplicand, in
-        ones' complement, plus its negate bit in the row's lowest column.  Each row's sign
-        bit is inverted and 2^(its column) subtracted in the constant, instead of
-        sign-extending every row across the tree.  Unsigned operands are first made
-        two's complement by a zero sign bit.
-        """
-        if len(a) < len(b):
-            a, b = b, a
-        # Both as two's complement: an unsigned operand gains a zero sign bit.
-        extension = [a[-1]] if self.signed else [Const(0, 1)] * 2
-        multiplicand = [a[i] for i in range(len(a))] + extension
-        recoded = [b[i] for i in range(len(b))] + ([] if self.signed else [Const(0, 1)])
-        recoded += recoded[-1:] * (len(recoded) % 2)
-        columns = [[] for _ in range(width)]
-        constant = 0
-        previous = Const(0, 1)
-        for digit in range(len(recoded) // 2):
-            low, high = recoded[2 * digit], recoded[2 * digit + 1]
-            one = Signal(name=f"booth{digit}_one")      # digit is +-1
-            two = Signal(name=f"booth{digit}_two")      # digit is +-2
-            negate = Signal(name=f"booth{digit}_negate")
-            m.d.comb += [
-                one.eq(low ^ previous),
-                two.eq((high ^ low) & ~(low ^ previous)),
-                negate.eq(high),
-            ]
-            previous = high
-            shift = 2 * digit
-            for index, bit in enumerate(multiplicand):
-                shifted_in = multiplicand[index - 1] if index else Const(0, 1)
-                product_bit = Mux(one, bit, two & shifted_in) ^ negate
-                if index == len(multiplicand) - 1:
-                    product_bit = ~product_bit
-                    constant -= 1 << (shift + index)
-                if shift + index < width:
-                    columns[shift + index].append(product_bit)
-            columns[shift].append(negate)
-        return columns, constant
-
-    @staticmethod
-    def _and_columns(a, b, width):
-        """Partial products of unsigned a * b: one AND per bit pair."""
-        columns = [[] for _ in range(width)]
-        for i in range(len(a)):
-            for j in range(len(b)):
-                columns[i + j].append(a[i] & b[j])
-        return columns, 0
-
     def elaborate(self, platform):
         m = Module()
         acc_width = self.acc_width
@@ -242,9 +150,9 @@ class IntMAC(MultiplyAccumulator):
         # partial-product bit: small unsigned products come out smaller as a plain AND
         # array (8x8: 504 against 510 generic cells; 16x16: 1711 against 1541).
         if self.signed or self.a_width * self.b_width > 64:
-            columns, constant = self._booth_columns(m, a, b, sum_width)
+            columns, constant = booth_columns(m, a, b, sum_width, signed=self.signed)
         else:
-            columns, constant = self._and_columns(a, b, sum_width)
+            columns, constant = and_columns(a, b, sum_width)
         if self.signed:
             signs_differ = Signal(name="signs_differ")
             m.d.comb += signs_differ.eq(a[-1] ^ b[-1])
@@ -260,7 +168,7 @@ class IntMAC(MultiplyAccumulator):
             # Register the product as two rows: no carry-propagate adder on this side.
             product_sum, product_carry = Signal(sum_width), Signal(sum_width)
             m.d.comb += Cat(product_sum, product_carry).eq(
-                Cat(*_rows(_compress(m, columns, "product"))))
+                Cat(*rows(compress(m, columns, "product"))))
             product_sum, product_carry, *controls = pipeline.cut(
                 product_sum, product_carry, *controls)
             columns = [[product_sum[i], product_carry[i]] for i in range(sum_width)]
@@ -275,7 +183,7 @@ class IntMAC(MultiplyAccumulator):
         for index in range(low_width):
             columns[index].append(addend[index])
         low_sum = Signal(sum_width)
-        sum_row, carry_row = _rows(_compress(m, columns, "accumulate"))
+        sum_row, carry_row = rows(compress(m, columns, "accumulate"))
         m.d.comb += low_sum.eq(sum_row + carry_row)
 
         # The high part steps by one when the low sum's top bit is set: down if the
