@@ -106,8 +106,7 @@ class LMul(FloatMultiplier):
             sign, nan, inf, zero, overflowed, mantissa, exponent)
 
         # The special cases in the priority order of docs/units.md section 3.1, made
-        # mutually exclusive, each with
-        # the magnitude it forces.
+        # mutually exclusive, each with the magnitude it forces.
         overflow_magnitude = self.overflow_magnitude
         take_nan = Signal(name="take_nan")
         take_inf = Signal(name="take_inf")
