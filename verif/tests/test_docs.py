@@ -70,3 +70,15 @@ def test_nothing_points_outside_the_repository():
             if outside.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_the_metadata_examples_are_what_emission_writes(tmp_path):
+    text = (ROOT / "docs" / "units.md").read_text()
+    examples = re.findall(r"`macforge emit (\w+)([^`]*?) --out DIR`.*?```json\n(.*?)```",
+                          text, re.DOTALL)
+    assert len(examples) >= 2
+    for kind, flags, shown in examples:
+        words = flags.split()
+        params = dict(zip((flag[2:].replace("-", "_") for flag in words[::2]), words[1::2]))
+        emitted = macforge.emit(kind, params, out_dir=tmp_path / kind)
+        assert json.loads(shown) == emitted.metadata, f"docs/units.md: metadata of {kind}{flags}"
