@@ -31,7 +31,7 @@ from amaranth.lib import memory, wiring
 from amaranth._toolchain import yosys as _yosys
 
 __all__ = ["AmaranthChanged", "check", "clock_domain_uses", "full_width_operands",
-           "prepare", "rtlil_text", "run_yosys"]
+           "port_name", "prepare", "rtlil_text", "run_yosys"]
 
 # Same requirement as amaranth.back.verilog (Amaranth 0.5).
 _YOSYS_REQUIREMENT = (0, 40)
@@ -118,6 +118,13 @@ def full_width_operands():
         emitter.shorten_operand = trim
 
 
+def port_name(path):
+    """The Verilog name of a flattened signature member, as Amaranth's
+    ``verilog.convert`` names it: the member's path joined by ``__`` (``a__0``,
+    ``source__valid``)."""
+    return "__".join(map(str, path))
+
+
 def _signature_ports(component):
     """The ports ``amaranth.back.verilog.convert`` would give ``component``: its flattened
     signature, members joined by ``__``."""
@@ -127,7 +134,7 @@ def _signature_ports(component):
             value = value.as_value()
         value = Value.cast(value)
         direction = _ir.PortDirection.Input if member.flow == wiring.In else _ir.PortDirection.Output
-        ports.append(("__".join(map(str, path)), value, direction))
+        ports.append((port_name(path), value, direction))
     return ports
 
 

@@ -14,8 +14,10 @@ component that uses the clock must declare its ``latency``.
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 
+from .amaranth_private import port_name
+
 __all__ = ["CLOCK_PORT", "RESET_PORT", "FIXED_LATENCY_HANDSHAKE", "MetadataError",
-           "port_name", "metadata"]
+           "metadata"]
 
 CLOCK_PORT = "clk"
 RESET_PORT = "rst"
@@ -26,11 +28,6 @@ FIXED_LATENCY_HANDSHAKE = "none"
 class MetadataError(ValueError):
     """A component that cannot be described: the message names it, the member and what
     is supported."""
-
-
-def port_name(path):
-    """The Verilog name of a flattened signature member: its path joined by ``__``."""
-    return "__".join(str(part) for part in path)
 
 
 def _role(roles, path):
@@ -49,20 +46,14 @@ def _role(roles, path):
     return role
 
 
-def _signature_ports(component, owner):
+def _signature_ports(component):
     roles = component.port_roles() if hasattr(component, "port_roles") else {}
     formats = component.port_formats() if hasattr(component, "port_formats") else {}
     ports = []
     for path, member, value in component.signature.flatten(component):
         width = len(Value.cast(value))
-        name = port_name(path)
-        if width == 0:
-            raise MetadataError(f"{owner} member {'.'.join(map(str, path))!r} has zero width; "
-                                f"every port must be at least one bit wide")
-        if name in (CLOCK_PORT, RESET_PORT):
-            raise MetadataError(f"{owner} member {name!r} collides with the clock or reset "
-                                f"port; {CLOCK_PORT!r} and {RESET_PORT!r} are reserved")
-        port = {"name": name, "dir": "in" if member.flow == wiring.In else "out",
+        # convert() has refused zero-width members and clk/rst collisions already.
+        port = {"name": port_name(path), "dir": "in" if member.flow == wiring.In else "out",
                 "width": width, "role": _role(roles, path)}
         fmt = formats.get(path[0])
         if fmt is not None:
@@ -98,7 +89,7 @@ def metadata(component, converted, *, top):
                                 f"'latency' property (rising edges from inputs to outputs)")
         latency = 0
     handshake = getattr(component, "handshake", None)
-    ports = _signature_ports(component, owner)
+    ports = _signature_ports(component)
     if clocked:
         ports[:0] = [
             {"name": CLOCK_PORT, "dir": "in", "width": 1, "role": "clock, rising edge"},

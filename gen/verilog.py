@@ -121,7 +121,7 @@ def _convert(component, name):
     domains = _check_domains(design, owner)
     if domains:
         for path, _member, _value in component.signature.flatten(component):
-            member_name = "__".join(map(str, path))
+            member_name = amaranth_private.port_name(path)
             if member_name in _CLOCK_PORTS:
                 raise EmissionError(
                     f"{owner} member {member_name!r} collides with the {CLOCK_DOMAIN!r} "

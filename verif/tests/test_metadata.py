@@ -41,25 +41,20 @@ class _Lanes(wiring.Component):
         return m
 
 
-class _Combinational(wiring.Component):
-    x: In(3)
-    y: Out(3)
-
-    def elaborate(self, platform):
-        m = Module()
-        m.d.comb += self.y.eq(~self.x)
-        return m
-
-
-class _Undeclared(wiring.Component):
-    """Clocked, but says nothing of its latency."""
+class _Inverter(wiring.Component):
+    """``y = ~x``, combinational or registered; says nothing of its latency."""
 
     x: In(3)
     y: Out(3)
 
+    def __init__(self, *, registered):
+        self._registered = registered
+        super().__init__()
+
     def elaborate(self, platform):
         m = Module()
-        m.d.sync += self.y.eq(self.x)
+        domain = m.d.sync if self._registered else m.d.comb
+        domain += self.y.eq(~self.x)
         return m
 
 
@@ -127,14 +122,14 @@ def test_array_and_nested_members_get_their_verilog_names(tmp_path):
 
 
 def test_clock_and_reset_come_from_the_domains_used(tmp_path):
-    meta = macforge.emit_component(_Combinational(), name="comb", out_dir=tmp_path).metadata
+    meta = macforge.emit_component(_Inverter(registered=False), name="comb", out_dir=tmp_path).metadata
     assert (meta["latency"], meta["clock"], meta["reset"]) == (0, None, None)
     assert [port["name"] for port in meta["ports"]] == ["x", "y"]
 
 
 def test_a_clocked_component_must_state_its_latency(tmp_path):
-    with pytest.raises(ValueError, match=r"_Undeclared uses the clock but states no latency"):
-        macforge.emit_component(_Undeclared(), name="undeclared", out_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"_Inverter uses the clock but states no latency"):
+        macforge.emit_component(_Inverter(registered=True), name="undeclared", out_dir=tmp_path)
 
 
 def test_a_stream_unit_states_handshake_and_throughput(tmp_path):
@@ -148,7 +143,7 @@ def test_a_stream_unit_states_handshake_and_throughput(tmp_path):
 @pytest.mark.parametrize("name", ["9lives", "has space", "", None])
 def test_emit_component_rejects_a_bad_module_name(name, tmp_path):
     with pytest.raises((ValueError, TypeError), match="name must be a Verilog identifier"):
-        macforge.emit_component(_Combinational(), name=name, out_dir=tmp_path)
+        macforge.emit_component(_Inverter(registered=False), name=name, out_dir=tmp_path)
     assert not any(tmp_path.iterdir())
 
 
