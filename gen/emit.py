@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,13 +9,10 @@ from amaranth.lib import wiring
 
 from .metadata import metadata
 from .registry import get_unit
-from .verilog import convert
+from .verilog import check_module_name, convert
 
 __all__ = ["Emitted", "Prepared", "check_output_dir", "emit", "emit_component", "prepare",
            "prepare_output_dir", "write"]
-
-_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
 
 @dataclass(frozen=True)
 class Emitted:
@@ -143,7 +139,6 @@ def emit_component(component, *, name, out_dir):
     """
     if not isinstance(component, wiring.Component):
         raise TypeError(f"component must be an amaranth.lib.wiring.Component, not {component!r}")
-    if not isinstance(name, str) or not _MODULE_NAME.match(name):
-        raise ValueError(f"name must be a Verilog identifier (letters, digits, _), not {name!r}")
+    check_module_name(name)
     check_output_dir(out_dir)
     return write(Prepared(component, name, prepare_output_dir(out_dir)))

@@ -34,7 +34,7 @@ from amaranth.lib import wiring
 
 from . import amaranth_private
 
-__all__ = ["Converted", "EmissionError", "convert"]
+__all__ = ["Converted", "EmissionError", "check_module_name", "convert"]
 
 CLOCK_DOMAIN = "sync"
 _CLOCK_PORTS = ("clk", "rst")
@@ -66,6 +66,13 @@ class Converted:
     domains: tuple
 
 
+def check_module_name(name):
+    """Refuse a top-module name that is not a plain Verilog identifier (EmissionError)."""
+    if not isinstance(name, str) or not _SIMPLE_IDENTIFIER.fullmatch(name):
+        raise EmissionError(f"top module name must be a Verilog identifier "
+                            f"([A-Za-z_][A-Za-z0-9_]*), not {name!r}")
+
+
 def convert(component, *, name):
     """Verilog for ``component`` with top module ``name``.
 
@@ -89,9 +96,7 @@ def convert(component, *, name):
         member named like the clock or reset port of a clocked design; an instance of a
         module outside the design, an I/O buffer or a formal-only construct.
     """
-    if not isinstance(name, str) or not _SIMPLE_IDENTIFIER.fullmatch(name):
-        raise EmissionError(f"top module name must be a Verilog identifier "
-                            f"([A-Za-z_][A-Za-z0-9_]*), not {name!r}")
+    check_module_name(name)
     with _without_cycle_collection():
         return _convert(component, name)
 

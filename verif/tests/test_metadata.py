@@ -142,7 +142,7 @@ def test_a_stream_unit_states_handshake_and_throughput(tmp_path):
 
 @pytest.mark.parametrize("name", ["9lives", "has space", "", None])
 def test_emit_component_rejects_a_bad_module_name(name, tmp_path):
-    with pytest.raises((ValueError, TypeError), match="name must be a Verilog identifier"):
+    with pytest.raises(ValueError, match="top module name must be a Verilog identifier"):
         macforge.emit_component(_Inverter(registered=False), name=name, out_dir=tmp_path)
     assert not any(tmp_path.iterdir())
 
