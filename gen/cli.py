@@ -31,16 +31,10 @@ def _checked(check, *args, **kwargs):
         raise UsageError(str(error)) from None
 
 
-def _default_text(parameter):
-    if isinstance(parameter, BoolParameter):
-        return "on" if parameter.default else "off"
-    return parameter.to_json(parameter.default)
-
-
 def _add_parameter(parser, parameter):
     """One flag for a schema parameter; its value is parsed by the schema, not argparse."""
     options = {"dest": parameter.name, "default": None,
-               "help": f"{parameter.help} (default: {_default_text(parameter)})"}
+               "help": f"{parameter.help} (default: {parameter.default_text})"}
     if isinstance(parameter, BoolParameter):
         options["action"] = argparse.BooleanOptionalAction
     elif parameter.choices:
@@ -152,7 +146,7 @@ def _run_list(arguments):
     for unit in UNITS.values():
         print(f"{unit.kind}: {unit.summary}")
         for parameter in unit.parameters:
-            print(f"  {parameter.flag}  {parameter.help} (default: {_default_text(parameter)})")
+            print(f"  {parameter.flag}  {parameter.help} (default: {parameter.default_text})")
 
 
 def main(argv=None):

@@ -59,6 +59,11 @@ class Parameter:
     def tag(self, value):
         return None
 
+    @property
+    def default_text(self):
+        """The default as ``--help`` and ``macforge list`` show it."""
+        return str(self.to_json(self.default))
+
 
 @dataclass(frozen=True)
 class FormatParameter(Parameter):
@@ -135,6 +140,10 @@ class BoolParameter(Parameter):
         if value == self.default:
             return None
         return self.tags[0] if value else self.tags[1]
+
+    @property
+    def default_text(self):
+        return "on" if self.default else "off"
 
 
 @dataclass(frozen=True)
