@@ -97,6 +97,23 @@ class FloatView(data.View):
         return self.magnitude == fmt.inf
 
 
+    def canonical_specials(self):
+        """``(nan, inf)`` of a value that can hold no NaN but the canonical one, such as
+        a register only the unit itself writes.
+
+        Kind ieee: the exponent field all ones is NaN or infinity, and the mantissa's MSB
+        (set in the canonical NaN, clear in infinity) tells which; cheaper than
+        :attr:`nan` and :attr:`inf`, which look at the whole mantissa.  Kind fn: as
+        :attr:`nan`, and no infinity.
+        """
+        fmt = self.format
+        if not fmt.has_inf:
+            return self.nan, C(0, 1)
+        special = self.exponent.all()
+        tell = self.mantissa[-1]
+        return special & tell, special & ~tell
+
+
 class ProductClass(NamedTuple):
     """What two operands alone decide about their product (1-bit values)."""
 

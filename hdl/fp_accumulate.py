@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from amaranth.hdl import C, Cat, Mux, Signal, Value
 
+from .float_view import FloatLayout
 from .named import named
 from .shifters import normalize_left, shift_right_sticky, stages_for
 
@@ -121,11 +122,11 @@ class AccumulateLoop:
             # A cleared accumulator is +0, exponent 1: a tiny product is aligned to it
             # and so denormalized.
             field = named(m, "acc_field", field & (~clear).replicate(fmt.exponent_bits))
-        # Only this unit's results are ever stored, so a NaN is the canonical one: the
-        # mantissa MSB tells NaN from infinity.
-        special = named(m, "acc_special", field.all() & ~clear)
-        nan = named(m, "acc_nan", special & acc.mantissa[-1])
-        inf = named(m, "acc_inf", special & ~acc.mantissa[-1])
+        # Only this unit's results are ever stored, so a NaN is the canonical one.
+        stored_nan, stored_inf = FloatLayout(fmt)(
+            Cat(acc.mantissa, field, acc.sign)).canonical_specials()
+        nan = named(m, "acc_nan", stored_nan & ~clear)
+        inf = named(m, "acc_inf", stored_inf & ~clear)
         normal = named(m, "acc_normal", field.any())
         exponent = Signal(range(1, fmt.exponent_field_max + 1), name="acc_exponent")
         m.d.comb += exponent.eq(Cat(field[0] | ~normal, field[1:]))

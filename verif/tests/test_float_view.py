@@ -64,6 +64,22 @@ def test_predicates_match_the_format(name):
         assert np.array_equal(got[predicate], values.astype(np.int64)), predicate
 
 
+@pytest.mark.parametrize("name", FORMATS)
+def test_canonical_specials_match_the_format_where_no_other_nan_is_held(name):
+    fmt = FloatFormat.parse(name)
+    m = Module()
+    pattern = Signal(fmt.width)
+    nan, inf = FloatLayout(fmt)(pattern).canonical_specials()
+    outputs = {"nan": Signal(name="nan"), "inf": Signal(name="inf")}
+    m.d.comb += [outputs["nan"].eq(nan), outputs["inf"].eq(inf)]
+    bits = _patterns(fmt)
+    # What a register written only with canonical NaNs can hold (either sign).
+    bits = bits[~fmt.is_nan(bits) | (fmt.magnitude(bits) == fmt.canonical_nan)]
+    got = _simulate(m, [pattern], outputs, bits[:, None])
+    assert np.array_equal(got["nan"], fmt.is_nan(bits).astype(np.int64))
+    assert np.array_equal(got["inf"], fmt.is_inf(bits).astype(np.int64))
+
+
 @pytest.mark.parametrize("flush_subnormals", [False, True])
 @pytest.mark.parametrize("name", ["e4m3", "e5m2", "bf16"])
 def test_product_class(name, flush_subnormals):
