@@ -41,4 +41,5 @@ VERIFICATION = {
     "int_mac": Verification(_mac(golden.int_mac, ("a_width", "b_width", "signed", "acc_width",
                                                    "overflow"))),
     "fp_mac": Verification(_mac(golden.fp_mac, ("in_format", "acc_format", "mul"))),
+    "systolic": Verification(golden.systolic, bench="macforge.verif.benches.systolic_bench"),
 }
