@@ -9,13 +9,9 @@ command line, validation, metadata and the report sweep pick a new unit up witho
 edit here.
 """
 
-import importlib
-import inspect
-import pkgutil
 from dataclasses import dataclass
 
-from macforge import hdl
-from macforge.hdl.unit import UnitComponent
+from macforge.hdl.unit import unit_components
 from macforge.verif.units import VERIFICATION
 
 __all__ = ["Unit", "UNITS", "get_unit"]
@@ -85,23 +81,7 @@ class Unit:
         return self.verification.golden(self.resolve(params))
 
 
-def _unit_components():
-    """Every UnitComponent subclass that names a kind, ordered by module and class name."""
-    found = []
-    for module_info in sorted(pkgutil.iter_modules(hdl.__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"{hdl.__name__}.{module_info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if (issubclass(cls, UnitComponent) and cls.__module__ == module.__name__
-                    and "kind" in vars(cls) and cls.kind is not None):
-                found.append(cls)
-    kinds = [cls.kind for cls in found]
-    duplicates = sorted({kind for kind in kinds if kinds.count(kind) > 1})
-    if duplicates:
-        raise RuntimeError(f"unit kind {duplicates[0]!r} is declared by more than one component")
-    return found
-
-
-UNITS = {cls.kind: Unit(cls) for cls in _unit_components()}
+UNITS = {cls.kind: Unit(cls) for cls in unit_components()}
 
 
 def get_unit(kind):

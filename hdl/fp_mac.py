@@ -6,19 +6,17 @@ product of two small floats (``mul="exact"``) or the unclamped L-Mul product
 closes in one cycle; pipeline registers only ever go on the multiply side.
 """
 
-from amaranth.hdl import Module, Signal
-
 from macforge.formats.products import PRODUCT_KINDS
 from macforge.formats.reach import accumulator_reach
 
 from .float_view import FloatLayout
 from .fp_accumulate import AccumulateLoop
 from .fp_product import exact_product, lmul_product
-from .mac import MAC_PIPELINE_STAGES, MultiplyAccumulator
+from .mac import MAC_PIPELINE_STAGES, MacArithmetic, MultiplyAccumulator
 from .parameters import ChoiceParameter, FormatParameter, Schema
 from .pipeline import Pipeline
 
-__all__ = ["FPMAC", "ACC_FORMAT_NAMES", "MUL_KINDS"]
+__all__ = ["FPMAC", "FpMacArithmetic", "ACC_FORMAT_NAMES", "MUL_KINDS"]
 
 ACC_FORMAT_NAMES = ("fp32", "bf16", "fp16")
 MUL_KINDS = PRODUCT_KINDS
@@ -130,10 +128,11 @@ class FPMAC(MultiplyAccumulator):
                            for mul in MUL_KINDS)
 
     def __init__(self, **params):
-        params = self.check_parameters(params)
-        super().__init__(params, a_width=params["in_format"].width,
-                         b_width=params["in_format"].width,
-                         acc_width=params["acc_format"].width)
+        super().__init__(self.check_parameters(params))
+
+    @classmethod
+    def arithmetic(cls, params):
+        return FpMacArithmetic(**{name: params[name] for name in cls.parameters.names})
 
     @property
     def in_format(self):
@@ -147,43 +146,55 @@ class FPMAC(MultiplyAccumulator):
     def mul(self):
         return self._params["mul"]
 
-    def _operand_role(self, name):
+    def operand_role(self, name):
         return f"operand, {self.in_format.name} bits"
 
-    def _accumulator_role(self):
+    def accumulator_role(self):
         return f"accumulator, {self.acc_format.name} bits; NaN sticks until clear"
 
     def port_formats(self):
         return {"a": self.in_format, "b": self.in_format, "acc": self.acc_format}
 
-    def elaborate(self, platform):
-        subnormal_reachable, overflow_reachable = accumulator_reach(
-            self.in_format, self.acc_format, self.mul)
-        m = Module()
 
-        # 1. The product.  Cut 0 splits operand unpacking from the multiplier, cut 1
-        # registers the product in front of the loop; one bank goes to cut 1, two use
-        # both, more stack on cut 1.  en and clear travel with the product.
+class FpMacArithmetic(MacArithmetic):
+    """The step of :class:`FPMAC`: step 1 of its notes in :meth:`multiply`, steps 2 to 7
+    (one cycle) in :meth:`accumulate`.
+
+    Parameters
+    ----------
+    in_format, acc_format, mul, pipeline_stages
+        As the ``fp_mac`` unit's, formats as :class:`~macforge.formats.FloatFormat`.
+    """
+
+    def __init__(self, *, in_format, acc_format, mul, pipeline_stages):
+        super().__init__(a_width=in_format.width, b_width=in_format.width,
+                         acc_width=acc_format.width, pipeline_stages=pipeline_stages)
+        self.in_format = in_format
+        self.acc_format = acc_format
+        self.mul = mul
+
+    def multiply(self, m, a, b, *controls):
+        # Cut 0 splits operand unpacking from the multiplier, cut 1 registers the product
+        # in front of the loop; one bank goes to cut 1, two use both, more stack on cut 1.
         pipeline = Pipeline(m, stages=self.pipeline_stages, cut_points=2)
         operand = FloatLayout(self.in_format)
         multiply = exact_product if self.mul == "exact" else lmul_product
-        product, controls = multiply(m, pipeline, operand(self.a), operand(self.b),
-                                     (self.en, self.clear), acc_format=self.acc_format)
-        product, (en, clear) = product.cut(pipeline, *controls)
+        product, controls = multiply(m, pipeline, operand(a), operand(b), controls,
+                                     acc_format=self.acc_format)
+        product, controls = product.cut(pipeline, *controls)
         pipeline.finish()
+        return product, controls
 
-        # 2. to 7. The accumulate loop, closed in one cycle.
-        acc = Signal(FloatLayout(self.acc_format), name="acc_value")
-        m.d.comb += self.acc.eq(acc)
+    def accumulate(self, m, acc, product, *, clear, terms=None):
+        # A bounded number of terms proves nothing here: every step rounds in acc_format.
+        subnormal_reachable, overflow_reachable = accumulator_reach(
+            self.in_format, self.acc_format, self.mul)
         loop = AccumulateLoop(m, acc_format=self.acc_format, product=product, clear=clear,
                               subnormal_reachable=subnormal_reachable,
                               overflow_reachable=overflow_reachable)
-        addend = loop.unpack_accumulator(acc)
+        addend = loop.unpack_accumulator(FloatLayout(self.acc_format)(acc))
         aligned = loop.align(addend)
         total = loop.add(addend, aligned)
         normalized = loop.normalize(aligned, total)
         rounded = loop.round(addend, aligned, total, normalized)
-        next_acc = loop.special_values(addend, total, normalized, rounded)
-        with m.If(en):
-            m.d.sync += acc.eq(next_acc)
-        return m
+        return loop.special_values(addend, total, normalized, rounded)

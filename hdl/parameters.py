@@ -11,12 +11,13 @@ keyword argument) and :meth:`Parameter.parse` also accepts the text of a command
 (``"8"``, ``"true"``).
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from macforge.formats import FloatFormat
 
 __all__ = ["Parameter", "BoolParameter", "ChoiceParameter", "FormatParameter", "IntParameter",
-           "Schema"]
+           "KindParameter", "SubunitParameters", "CheckedParameters", "Schema"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class Parameter:
 
     def tag(self, value):
         return None
+
+    def complete(self, value, values, *, parse):
+        """The final value, once every parameter has its own (``values``): for a value
+        whose rules depend on another parameter.  ``parse``: command-line text allowed."""
+        return value
 
     @property
     def default_text(self):
@@ -206,6 +212,80 @@ class ChoiceParameter(Parameter):
         return None if value == self.default else value
 
 
+@dataclass(frozen=True)
+class KindParameter(Parameter):
+    """The kind of a sub-unit (a systolic array's PE): one of the unit components
+    ``units()`` returns as ``{kind: class}``, asked when needed, so a kind defined later
+    joins without an edit here."""
+
+    units: Callable = dict
+
+    @property
+    def choices(self):
+        return tuple(self.units())
+
+    def check(self, value):
+        allowed = " or ".join(map(repr, self.choices))
+        if not isinstance(value, str):
+            raise TypeError(f"{self.name} must be {allowed}, not {value!r}")
+        if value not in self.choices:
+            raise ValueError(f"{self.name} must be {allowed}, not {value!r}")
+        return value
+
+
+class CheckedParameters(dict):
+    """A sub-unit's checked parameter values; ``unit`` is its component class."""
+
+    def __init__(self, unit, values):
+        super().__init__(values)
+        self.unit = unit
+
+
+@dataclass(frozen=True)
+class SubunitParameters(Parameter):
+    """The parameters of the sub-unit that ``kind`` (a :class:`KindParameter` of the same
+    schema) chooses, as a dict.  That unit's own schema and rules check them, so a message
+    names the sub-unit, the parameter, the value and what is allowed.  On the command line
+    each sub-unit parameter is a flag of its own (:meth:`flags`)."""
+
+    kind: KindParameter = None
+
+    def check(self, value):
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+            raise TypeError(f"{self.name} must be a dict of parameter names to values, "
+                            f"not {value!r}")
+        return dict(value)
+
+    def complete(self, value, values, *, parse):
+        kind = values[self.kind.name]
+        unit = self.kind.units()[kind]
+        owner = f"{self.kind.name} {kind!r}"
+        checked = (unit.parameters.parse if parse else unit.parameters.check)(value, owner=owner)
+        return CheckedParameters(unit, unit.check_joint(checked, owner=owner))
+
+    def flags(self):
+        """(unit kind, Parameter) for every distinct parameter name of the sub-unit kinds,
+        the first kind that declares a name giving its help."""
+        seen = set()
+        for kind, unit in self.kind.units().items():
+            for parameter in unit.parameters:
+                if parameter.name not in seen:
+                    seen.add(parameter.name)
+                    yield kind, parameter
+
+    def to_json(self, value):
+        return value.unit.parameters.to_json(value)
+
+    def tag(self, value):
+        return value.unit.top_name(value)
+
+    @property
+    def default_text(self):
+        return "each parameter's own default"
+
+
 class Schema:
     """A unit's parameters, in command-line and top-name order.
 
@@ -240,13 +320,19 @@ class Schema:
     def names(self):
         return tuple(parameter.name for parameter in self._parameters)
 
-    def _complete(self, values, owner, convert):
+    def _complete(self, values, owner, *, parse):
         unknown = sorted(set(values) - set(self.names))
         if unknown:
             raise TypeError(f"{owner} has no parameter {unknown[0]!r}; its parameters are "
                              f"{', '.join(self.names) or 'none'}")
-        return {parameter.name: convert(parameter)(values.get(parameter.name, parameter.default))
-                for parameter in self._parameters}
+        checked = {}
+        for parameter in self._parameters:
+            convert = parameter.parse if parse else parameter.check
+            checked[parameter.name] = convert(values.get(parameter.name, parameter.default))
+        for parameter in self._parameters:
+            checked[parameter.name] = parameter.complete(checked[parameter.name], checked,
+                                                         parse=parse)
+        return checked
 
     def check(self, values, *, owner):
         """Validate a component's keyword arguments; return every parameter's value.
@@ -254,12 +340,12 @@ class Schema:
         Missing parameters take their defaults; an unknown name, a wrong type or a value
         out of range raises ValueError or TypeError naming it (``owner`` names the unit).
         """
-        return self._complete(values, owner, lambda parameter: parameter.check)
+        return self._complete(values, owner, parse=False)
 
     def parse(self, values, *, owner):
         """:meth:`check` for values that may also be command-line text; None is a default."""
         values = {name: value for name, value in values.items() if value is not None}
-        return self._complete(values, owner, lambda parameter: parameter.parse)
+        return self._complete(values, owner, parse=True)
 
     def to_json(self, values):
         """The metadata's ``params``: every parameter by name, as JSON values."""

@@ -1,10 +1,14 @@
 """What every macforge unit declares about itself, in one place: :class:`UnitComponent`."""
 
+import importlib
+import inspect
+import pkgutil
+
 from amaranth.lib import wiring
 
 from .parameters import Schema
 
-__all__ = ["UnitComponent"]
+__all__ = ["UnitComponent", "unit_components"]
 
 
 class UnitComponent(wiring.Component):
@@ -37,8 +41,16 @@ class UnitComponent(wiring.Component):
 
     @classmethod
     def check_parameters(cls, values):
-        """:meth:`Schema.check` of ``values`` against this unit's parameters."""
-        return cls.parameters.check(values, owner=cls.__name__)
+        """:meth:`Schema.check` of ``values`` against this unit's parameters, then
+        :meth:`check_joint`."""
+        return cls.check_joint(cls.parameters.check(values, owner=cls.__name__),
+                               owner=cls.__name__)
+
+    @classmethod
+    def check_joint(cls, params, *, owner):
+        """Check the rules that join several of the schema's checked values; return
+        them.  Raises ValueError naming the parameter, the value and what is allowed."""
+        return params
 
     @classmethod
     def top_name(cls, params):
@@ -82,5 +94,30 @@ class UnitComponent(wiring.Component):
         return {}
 
     def port_formats(self):
-        """Member name -> the :class:`~macforge.formats.FloatFormat` of its bit patterns."""
+        """Member name -> the :class:`~macforge.formats.FloatFormat` of its bit patterns
+        (of each lane, for a packed port)."""
         return {}
+
+    def port_lanes(self):
+        """Member name -> lane width, for ports that pack several values: lane ``l`` is
+        bits ``[l*w, (l+1)*w)``."""
+        return {}
+
+
+def unit_components(base=UnitComponent):
+    """Every subclass of ``base`` that names a kind, in the modules of ``macforge.hdl``,
+    ordered by module and class name.  A unit kind is found where it is defined, so adding
+    one touches its own module only."""
+    package = importlib.import_module(__package__)
+    found = []
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if (issubclass(cls, base) and cls.__module__ == module.__name__
+                    and "kind" in vars(cls) and cls.kind is not None):
+                found.append(cls)
+    kinds = [cls.kind for cls in found]
+    duplicates = sorted({kind for kind in kinds if kinds.count(kind) > 1})
+    if duplicates:
+        raise RuntimeError(f"unit kind {duplicates[0]!r} is declared by more than one component")
+    return found
