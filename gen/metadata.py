@@ -49,6 +49,7 @@ def _role(roles, path):
 def _signature_ports(component):
     roles = component.port_roles() if hasattr(component, "port_roles") else {}
     formats = component.port_formats() if hasattr(component, "port_formats") else {}
+    lanes = component.port_lanes() if hasattr(component, "port_lanes") else {}
     ports = []
     for path, member, value in component.signature.flatten(component):
         width = len(Value.cast(value))
@@ -58,6 +59,10 @@ def _signature_ports(component):
         fmt = formats.get(path[0])
         if fmt is not None:
             port["format"] = fmt.name
+        lane_width = lanes.get(path[0])
+        if lane_width is not None:
+            port["lanes"] = width // lane_width
+            port["lane_width"] = lane_width
         ports.append(port)
     return ports
 

@@ -146,14 +146,8 @@ class FPMAC(MultiplyAccumulator):
     def mul(self):
         return self._params["mul"]
 
-    def operand_role(self, name):
-        return f"operand, {self.in_format.name} bits"
-
     def accumulator_role(self):
-        return f"accumulator, {self.acc_format.name} bits; NaN sticks until clear"
-
-    def port_formats(self):
-        return {"a": self.in_format, "b": self.in_format, "acc": self.acc_format}
+        return f"{super().accumulator_role()}; NaN sticks until clear"
 
 
 class FpMacArithmetic(MacArithmetic):
@@ -172,6 +166,15 @@ class FpMacArithmetic(MacArithmetic):
         self.in_format = in_format
         self.acc_format = acc_format
         self.mul = mul
+
+    def operand_meaning(self, name):
+        return f"{self.in_format.name} bits"
+
+    def sum_meaning(self):
+        return f"{self.acc_format.name} bits"
+
+    def formats(self):
+        return {"a": self.in_format, "b": self.in_format, "acc": self.acc_format}
 
     def multiply(self, m, a, b, *controls):
         # Cut 0 splits operand unpacking from the multiplier, cut 1 registers the product

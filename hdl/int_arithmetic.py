@@ -72,6 +72,17 @@ class IntMacArithmetic(MacArithmetic):
         # of the modulo-2^(k+1) sum, which leaves s out, is set.
         self._low_width = a_width + b_width - (2 if signed else 0)
 
+    def _integer_kind(self):
+        return "two's complement" if self.signed else "unsigned"
+
+    def operand_meaning(self, name):
+        width = self.a_width if name == "a" else self.b_width
+        return f"{width}-bit {self._integer_kind()} integer"
+
+    def sum_meaning(self):
+        return (f"{self.acc_width}-bit {self._integer_kind()} integer, "
+                f"overflow {self.overflow}s")
+
     def _bound_width(self, terms):
         return int_sum_width(a_width=self.a_width, b_width=self.b_width, signed=self.signed,
                              terms=terms)

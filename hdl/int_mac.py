@@ -113,12 +113,3 @@ class IntMAC(MultiplyAccumulator):
     def overflow(self):
         return self._params["overflow"]
 
-    def _integer_kind(self):
-        return "two's complement" if self.signed else "unsigned"
-
-    def operand_role(self, name):
-        return f"operand, {self._params[name + '_width']}-bit {self._integer_kind()} integer"
-
-    def accumulator_role(self):
-        return (f"accumulator, {self.acc_width}-bit {self._integer_kind()} integer, "
-                f"overflow {self.overflow}s")

@@ -38,6 +38,18 @@ class MacArithmetic:
         self.acc_width = acc_width
         self.pipeline_stages = pipeline_stages
 
+    def operand_meaning(self, name):
+        """What operand ``name`` (``"a"`` or ``"b"``) holds, for port roles."""
+        raise NotImplementedError
+
+    def sum_meaning(self):
+        """What the accumulator holds, for port roles."""
+        raise NotImplementedError
+
+    def formats(self):
+        """``{"a", "b", "acc"} -> FloatFormat`` for the ones that hold floats."""
+        return {}
+
     def multiply(self, m, a, b, *controls):
         """The product of the operand bit patterns ``a`` and ``b``, in whatever form
         :meth:`accumulate` takes it, after ``pipeline_stages`` register banks.
@@ -131,11 +143,13 @@ class MultiplyAccumulator(UnitComponent):
         }
 
     def operand_role(self, name):
-        """What operand port ``name`` (``a`` or ``b``) carries."""
-        raise NotImplementedError
+        return f"operand, {self.arithmetic(self._params).operand_meaning(name)}"
 
     def accumulator_role(self):
-        raise NotImplementedError
+        return f"accumulator, {self.arithmetic(self._params).sum_meaning()}"
+
+    def port_formats(self):
+        return self.arithmetic(self._params).formats()
 
     def elaborate(self, platform):
         m = Module()

@@ -1,8 +1,8 @@
 """Spread a requested number of pipeline registers over a datapath's cut points."""
 
-from amaranth.hdl import Signal
+from amaranth.hdl import Signal, Value
 
-__all__ = ["Pipeline", "check_pipeline_stages"]
+__all__ = ["Pipeline", "check_pipeline_stages", "delay_line"]
 
 
 def check_pipeline_stages(pipeline_stages):
@@ -74,3 +74,29 @@ class Pipeline:
         """Check that the datapath passed every cut point it declared."""
         if self._next != len(self._counts):
             raise RuntimeError(f"datapath declared {len(self._counts)} cut points but used {self._next}")
+
+
+def delay_line(m, value, length, *, name, reset_less=False):
+    """``value`` through ``length`` registers in a row; returns the taps.
+
+    Tap ``d`` is ``value`` delayed by ``d`` rising edges (tap 0 is ``value`` itself), so a
+    reader needing a value ``d`` cycles late takes tap ``d`` and readers share one line.
+
+    Parameters
+    ----------
+    m : Module
+    value : Value
+    length : int
+        Registers, >= 0.
+    name : str
+        Register ``d`` is called ``<name>_d<d>``.
+    reset_less : bool
+        Data whose validity travels in a separate (reset) flag needs no reset.
+    """
+    taps = [value]
+    for index in range(1, length + 1):
+        register = Signal(Value.cast(value).shape(), name=f"{name}_d{index}",
+                          reset_less=reset_less)
+        m.d.sync += register.eq(taps[-1])
+        taps.append(register)
+    return taps
