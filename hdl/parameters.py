@@ -263,17 +263,21 @@ class SubunitParameters(Parameter):
         unit = self.kind.units()[kind]
         owner = f"{self.kind.name} {kind!r}"
         checked = (unit.parameters.parse if parse else unit.parameters.check)(value, owner=owner)
-        return CheckedParameters(unit, unit.check_joint(checked, owner=owner))
+        try:
+            checked = unit.check_joint(checked, owner=owner)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{owner}: {error}") from None
+        return CheckedParameters(unit, checked)
 
     def flags(self):
-        """(unit kind, Parameter) for every distinct parameter name of the sub-unit kinds,
-        the first kind that declares a name giving its help."""
-        seen = set()
+        """(kinds, Parameter) for every distinct parameter name of the sub-unit kinds:
+        the kinds that take it, and the first one's declaration of it."""
+        declared = {}
         for kind, unit in self.kind.units().items():
             for parameter in unit.parameters:
-                if parameter.name not in seen:
-                    seen.add(parameter.name)
-                    yield kind, parameter
+                kinds, first = declared.get(parameter.name, ((), parameter))
+                declared[parameter.name] = (kinds + (kind,), first)
+        return list(declared.values())
 
     def to_json(self, value):
         return value.unit.parameters.to_json(value)
