@@ -92,6 +92,8 @@ def _build_parser():
                         help="where units and counts are written (default: build/report)")
     report.add_argument("--json", default=None, metavar="PATH",
                         help="also write all counts as JSON")
+    report.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="Yosys runs at once (default: one per core)")
 
     commands.add_parser("list", help="list units and their parameters")
     return parser
@@ -149,7 +151,9 @@ def _run_report(arguments):
     if arguments.json:
         _checked(_writable_file, arguments.json)
     _checked(prepare_output_dir, arguments.out)
-    rows = report_rows(arguments.out)
+    if arguments.jobs is not None and arguments.jobs < 1:
+        raise UsageError(f"jobs must be an integer >= 1, not {arguments.jobs!r}")
+    rows = report_rows(arguments.out, jobs=arguments.jobs)
     print(report_text(rows))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(rows, indent=2) + "\n")

@@ -1,6 +1,8 @@
 """The area comparison `make report` prints: every unit's report configurations,
 synthesized to generic gates, and the ratios that answer the seed papers' questions."""
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from macforge.synth import gate_count
@@ -9,7 +11,7 @@ from macforge.synth.report import Column, format_table
 from .emit import prepare, write
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "synthesize", "report_rows", "ratio_rows", "report_text"]
+__all__ = ["RATIOS", "synthesize", "report_rows", "ratio_rows", "part_rows", "report_text"]
 
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 
@@ -38,8 +40,11 @@ RATIOS = (
 
 def synthesize(prepared):
     """Write a prepared unit into its directory and count its generic gates."""
-    emitted = write(prepared)
-    counts = gate_count(emitted.verilog_path, emitted.top, work_dir=prepared.directory)
+    return _count(write(prepared), prepared.directory)
+
+
+def _count(emitted, work_dir):
+    counts = gate_count(emitted.verilog_path, emitted.top, work_dir=work_dir)
     return {
         "top": emitted.top,
         "kind": emitted.metadata["kind"],
@@ -58,14 +63,31 @@ def _top(kind, params):
     return unit.top_name(unit.resolve(params))
 
 
-def report_rows(out_dir):
-    """Synthesize every unit's report configurations; one result dict per configuration."""
-    rows = []
+def _parts(kind, params):
+    """``{"parts": n, "part": top}`` for a unit built of n copies of another, else {}."""
+    unit = get_unit(kind)
+    parts = unit.component.parts(unit.resolve(params))
+    if parts is None:
+        return {}
+    count, part_kind, part_params = parts
+    return {"parts": count, "part": _top(part_kind, part_params)}
+
+
+def report_rows(out_dir, *, jobs=None):
+    """Synthesize every unit's report configurations; one result dict per configuration.
+
+    Emission runs here one unit after the other; Yosys runs in ``jobs`` processes at
+    once (default: one per core).
+    """
+    emitted = []
     for unit in UNITS.values():
         for config in unit.report_configs:
             top = _top(unit.kind, config)
-            rows.append(synthesize(prepare(unit.kind, config, out_dir=Path(out_dir) / top)))
-    return rows
+            prepared = prepare(unit.kind, config, out_dir=Path(out_dir) / top)
+            emitted.append((write(prepared), prepared.directory, _parts(unit.kind, config)))
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
+        counted = list(pool.map(lambda item: _count(*item[:2]), emitted))
+    return [{**row, **parts} for row, (_, _, parts) in zip(counted, emitted)]
 
 
 def ratio_rows(rows):
@@ -80,6 +102,23 @@ def ratio_rows(rows):
     return ratios
 
 
+def part_rows(rows):
+    """For every unit built of copies of another (an array of PEs): cells per copy next
+    to the copy's own cells as a standalone unit, when that was synthesized too; the
+    difference is what the composition adds per copy (skew, buffers, control)."""
+    cells = {row["top"]: row["cells"] for row in rows}
+    result = []
+    for row in rows:
+        if "parts" not in row:
+            continue
+        per_part = row["cells"] / row["parts"]
+        alone = cells.get(row["part"])
+        result.append({"top": row["top"], "cells": row["cells"], "parts": row["parts"],
+                       "per_part": per_part, "part": row["part"], "part_cells": alone,
+                       "overhead": None if alone is None else per_part / alone - 1})
+    return result
+
+
 def report_text(rows):
     units = format_table(rows, [Column("kind", "unit", align="left"),
                                 Column("top", align="left"), Column("cells"), Column("flops"),
@@ -88,4 +127,10 @@ def report_text(rows):
                                              Column("numerator", align="left"),
                                              Column("denominator", align="left"),
                                              Column("ratio", "cells ratio", fmt=".3f")])
-    return f"{units}\n\n{ratios}\n\nflow: {FLOW}"
+    parts = format_table(part_rows(rows), [Column("top", align="left"), Column("cells"),
+                                           Column("parts", "PEs"),
+                                           Column("per_part", "cells/PE", fmt=".0f"),
+                                           Column("part", "PE", align="left"),
+                                           Column("part_cells", "PE alone"),
+                                           Column("overhead", "overhead", fmt=".1%")])
+    return f"{units}\n\n{ratios}\n\n{parts}\n\nflow: {FLOW}"

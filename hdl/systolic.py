@@ -92,6 +92,10 @@ class SystolicArray(UnitComponent):
         return (f"{cls.kind}_{params['dataflow']}_{params['rows']}x{params['cols']}_"
                 f"{pe_params.unit.top_name(pe_params)}")
 
+    @classmethod
+    def parts(cls, params):
+        return params["rows"] * params["cols"], params["pe"], params["pe_params"]
+
     @property
     def rows(self):
         return self._params["rows"]

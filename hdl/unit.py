@@ -53,6 +53,12 @@ class UnitComponent(wiring.Component):
         return params
 
     @classmethod
+    def parts(cls, params):
+        """``(count, kind, params)`` when the unit is ``count`` copies of another unit
+        kind plus glue (an array of PEs), for the report's cells per copy; else None."""
+        return None
+
+    @classmethod
     def top_name(cls, params):
         """Top-module name for checked parameters: the kind, then each parameter's tag
         (formats always, other parameters when not at their default)."""

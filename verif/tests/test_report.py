@@ -6,7 +6,7 @@ import pytest
 
 from macforge.gen.cli import main
 from macforge.gen.registry import get_unit
-from macforge.gen.report import RATIOS, ratio_rows, report_text
+from macforge.gen.report import RATIOS, part_rows, ratio_rows, report_text
 
 
 @pytest.mark.slow
@@ -42,3 +42,28 @@ def test_ratio_rows_divide_cells():
     assert ratios == [{"comparison": "lmul/fmul e4m3", "numerator": lmul, "denominator": fmul,
                        "ratio": 0.25}]
     assert "0.250" in report_text(rows)
+
+
+def test_part_rows_put_an_array_next_to_its_pe():
+    pe = get_unit("int_mac").top_name(get_unit("int_mac").resolve({}))
+    rows = [{"kind": "int_mac", "top": pe, "cells": 400, "flops": 32, "latency": 1},
+            {"kind": "systolic", "top": "array", "cells": 7000, "flops": 900, "latency": 5,
+             "parts": 16, "part": pe},
+            {"kind": "systolic", "top": "lonely", "cells": 900, "flops": 90, "latency": 3,
+             "parts": 2, "part": "not_synthesized"}]
+    array, lonely = part_rows(rows)
+    assert array["per_part"] == 437.5 and array["part_cells"] == 400
+    assert array["overhead"] == pytest.approx(0.09375)
+    assert lonely["part_cells"] is None and lonely["overhead"] is None
+    text = report_text(rows)
+    assert "cells/PE" in text and "9.4%" in text
+
+
+def test_array_report_configs_name_their_pe():
+    unit = get_unit("systolic")
+    for config in unit.report_configs:
+        count, kind, params = unit.component.parts(unit.resolve(config))
+        assert count == config["rows"] * config["cols"]
+        pe = get_unit(kind)
+        # The standalone PE is synthesized too, so the report can compare.
+        assert any(pe.resolve(other) == pe.resolve(params) for other in pe.report_configs)
