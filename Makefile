@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 # Test processes: the benches are independent simulations, so they share the cores.
 TEST_JOBS ?= auto
 
-.PHONY: all venv report test test-fast bench lint clean
+.PHONY: all venv report test test-fast bench bench-arrays lint clean
 
 all: report
 
@@ -40,6 +40,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m macforge.gen.benchmark
+
+# INT8 systolic arrays: 8x8 cells against OpenTPU's, 16x16 emission and synthesis times.
+bench-arrays: $(STAMP)
+	$(BIN)/python -m macforge.gen.benchmark --arrays
 
 clean:
 	rm -rf build

@@ -4,11 +4,14 @@ Gate counts of lmul and fmul for e4m3 and their ratio, and the wall time of an
 exhaustive 65,536-pair simulation of each after its Verilator build; the MACs' gate
 counts and the FP8-versus-INT8 and L-Mul-versus-exact ratios.  With ``--emission``,
 instead, the time to emit Verilog for rows of 1 to 256 IntMACs (``--sizes`` to choose),
-which should grow linearly.  Figures are printed with their targets; nothing here
-asserts, so a slow machine never fails a test.
+which should grow linearly.  With ``--arrays``, the INT8 systolic arrays: cells of the
+8x8 ones against OpenTPU's, and the emission and synthesis times of the 16x16 ones.
+Figures are printed with their targets; nothing here asserts, so a slow machine never
+fails a test.
 
     python -m macforge.gen.benchmark [--out build/bench]
     python -m macforge.gen.benchmark --emission [--sizes 1 4 16 64 256]
+    python -m macforge.gen.benchmark --arrays
 """
 
 import argparse
@@ -24,9 +27,9 @@ from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
 from macforge.verif.mac_array import IntMACArray
 from macforge.verif.vectors import exhaustive_pairs
 
-from .emit import emit, prepare
+from .emit import emit, prepare, write
 from .registry import get_unit
-from .report import ratio_rows, synthesize
+from .report import count_gates, ratio_rows, synthesize
 from .verilog import convert
 
 # Targets, printed beside the figures: a miss is reported, never asserted.
@@ -39,6 +42,10 @@ FP_INT_RATIO_TARGETS = {"fp16": 1.53, "fp32": 2.83}
 # Seconds to emit a row of N IntMACs, on the 2-core machine.
 EMISSION_SIZES = (1, 4, 16, 64, 256)
 EMISSION_TARGET_SECONDS = {64: 15.0, 256: 60.0}
+# OpenTPU's 8x8 INT8 array in the same generic-gate flow; the arrays aim at 0.75 of it.
+OPENTPU_8X8_CELLS = 42_633
+ARRAY_CELL_TARGET = int(0.75 * OPENTPU_8X8_CELLS)
+ARRAY_EMISSION_TARGET_SECONDS = 60.0
 
 
 def _verdict(ok):
@@ -121,6 +128,32 @@ def emission_times(sizes=EMISSION_SIZES):
               f"{converted.text.count(chr(10)):>8,} lines{verdict}", flush=True)
 
 
+def array_figures(out_dir, sizes=(8, 16)):
+    """Emit and synthesize the INT8 (signed, 32-bit accumulator) arrays of each size in
+    both dataflows; print cells, cells per PE, and the seconds each step took."""
+    unit = get_unit("systolic")
+    for size in sizes:
+        for dataflow in ("ws", "os"):
+            params = {"rows": size, "cols": size, "pe": "int_mac", "dataflow": dataflow}
+            top = unit.top_name(unit.resolve(params))
+            prepared = prepare("systolic", params, out_dir=out_dir / top)
+            started = time.perf_counter()
+            emitted = write(prepared)
+            emitted_at = time.perf_counter()
+            result = count_gates(emitted, prepared.directory)
+            finished = time.perf_counter()
+            line = (f"{top:<38} {result['cells']:>7,} cells {result['cells'] / size ** 2:5.0f} "
+                    f"per PE {result['flops']:>6,} flops  emit {emitted_at - started:5.1f} s  "
+                    f"synth {finished - emitted_at:6.1f} s")
+            if size == 8:
+                line += (f"  ({result['cells'] / OPENTPU_8X8_CELLS:.2f}x OpenTPU's 8x8; target "
+                         f"<= {ARRAY_CELL_TARGET:,}: {_verdict(result['cells'] <= ARRAY_CELL_TARGET)})")
+            elif size == 16:
+                line += (f"  (emission target <= {ARRAY_EMISSION_TARGET_SECONDS:.0f} s: "
+                         f"{_verdict(emitted_at - started <= ARRAY_EMISSION_TARGET_SECONDS)})")
+            print(line, flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m macforge.gen.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="build/bench", type=Path, help="work directory")
@@ -128,9 +161,14 @@ def main(argv=None):
                         help="only time Verilog emission of rows of IntMACs")
     parser.add_argument("--sizes", type=int, nargs="+", default=EMISSION_SIZES, metavar="N",
                         help="IntMACs per row for --emission (default: %(default)s)")
+    parser.add_argument("--arrays", action="store_true",
+                        help="only the INT8 systolic arrays: 8x8 cells, 16x16 times")
     arguments = parser.parse_args(argv)
     if arguments.emission:
         emission_times(arguments.sizes)
+        return
+    if arguments.arrays:
+        array_figures(arguments.out)
         return
     gate_counts(arguments.out)
     exhaustive_simulation(arguments.out)

@@ -11,7 +11,7 @@ from macforge.synth.report import Column, format_table
 from .emit import prepare, write
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "synthesize", "report_rows", "ratio_rows", "part_rows", "report_text"]
+__all__ = ["RATIOS", "synthesize", "count_gates", "report_rows", "ratio_rows", "part_rows", "report_text"]
 
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 
@@ -40,10 +40,12 @@ RATIOS = (
 
 def synthesize(prepared):
     """Write a prepared unit into its directory and count its generic gates."""
-    return _count(write(prepared), prepared.directory)
+    return count_gates(write(prepared), prepared.directory)
 
 
-def _count(emitted, work_dir):
+def count_gates(emitted, work_dir):
+    """Count the generic gates of an emitted unit (:class:`~.emit.Emitted`), Yosys
+    working in ``work_dir``; the report's row for it."""
     counts = gate_count(emitted.verilog_path, emitted.top, work_dir=work_dir)
     return {
         "top": emitted.top,
@@ -86,7 +88,7 @@ def report_rows(out_dir, *, jobs=None):
             prepared = prepare(unit.kind, config, out_dir=Path(out_dir) / top)
             emitted.append((write(prepared), prepared.directory, _parts(unit.kind, config)))
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        counted = list(pool.map(lambda item: _count(*item[:2]), emitted))
+        counted = list(pool.map(lambda item: count_gates(*item[:2]), emitted))
     return [{**row, **parts} for row, (_, _, parts) in zip(counted, emitted)]
 
 
