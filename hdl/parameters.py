@@ -201,10 +201,10 @@ class ChoiceParameter(Parameter):
         return self.options
 
     def check(self, value):
-        allowed = " or ".join(map(repr, self.options))
+        allowed = " or ".join(map(repr, self.choices))
         if not isinstance(value, str):
             raise TypeError(f"{self.name} must be {allowed}, not {value!r}")
-        if value not in self.options:
+        if value not in self.choices:
             raise ValueError(f"{self.name} must be {allowed}, not {value!r}")
         return value
 
@@ -213,7 +213,7 @@ class ChoiceParameter(Parameter):
 
 
 @dataclass(frozen=True)
-class KindParameter(Parameter):
+class KindParameter(ChoiceParameter):
     """The kind of a sub-unit (a systolic array's PE): one of the unit components
     ``units()`` returns as ``{kind: class}``, asked when needed, so a kind defined later
     joins without an edit here."""
@@ -223,14 +223,6 @@ class KindParameter(Parameter):
     @property
     def choices(self):
         return tuple(self.units())
-
-    def check(self, value):
-        allowed = " or ".join(map(repr, self.choices))
-        if not isinstance(value, str):
-            raise TypeError(f"{self.name} must be {allowed}, not {value!r}")
-        if value not in self.choices:
-            raise ValueError(f"{self.name} must be {allowed}, not {value!r}")
-        return value
 
 
 class CheckedParameters(dict):
