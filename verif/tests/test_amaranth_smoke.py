@@ -1,10 +1,13 @@
 """Every registered unit on Amaranth's simulator against its golden model, bit for bit.
 
 A smoke test for the fast tier: no Verilog, no Verilator, a few hundred vectors per
-configuration.  It is generic over the registry, so a unit added there is tested here
-without an edit: every kind runs at its defaults, pipelined when it has a
-``pipeline_stages`` parameter, and in the variants ``VARIANTS`` lists for it.  Units are
-driven one vector per cycle at their fixed ``latency``.
+configuration.  It is generic over the registry, so a fixed-latency unit added there is
+tested here without an edit: every kind runs at its defaults, pipelined when it has a
+``pipeline_stages`` parameter, and in the variants ``VARIANTS`` lists for it, driven one
+vector per cycle at its fixed ``latency``.  A stream unit (valid/ready handshake) has no
+such generic drive: ``STREAM_UNITS`` names its small configurations and the scenarios
+that drive them, and a registered stream unit missing there fails the test, so none is
+skipped silently.
 """
 
 import numpy as np
@@ -15,7 +18,9 @@ from amaranth.sim import Simulator
 
 from macforge.formats import FloatFormat
 from macforge.gen.registry import UNITS, get_unit
+from macforge.verif.benches.amaranth_stream import component_metadata, run_on_amaranth
 from macforge.verif.benches.stream import check_outputs
+from macforge.verif.systolic_scenarios import smoke_scenarios
 
 VECTORS = 400
 SEED = 1
@@ -35,9 +40,25 @@ VARIANTS = {
 }
 
 
+# Stream units: kind -> (small configurations, scenarios(resolved params, metadata)).
+STREAM_UNITS = {
+    "systolic": ([{"rows": 2, "cols": 2, "dataflow": "os"},
+                  {"rows": 2, "cols": 2, "dataflow": "ws", "pe": "fp_mac",
+                   "pe_params": {"in_format": "e4m3", "acc_format": "fp16", "mul": "lmul",
+                                 "pipeline_stages": 1}}],
+                 smoke_scenarios),
+}
+
+
+def _is_stream(unit):
+    return unit.build(unit.resolve({})).handshake == "valid_ready"
+
+
 def _configs():
     configs = []
     for kind, unit in UNITS.items():
+        if _is_stream(unit):
+            continue
         pipelined = [PIPELINED] if set(PIPELINED) <= set(unit.resolve({})) else []
         configs += [(kind, params) for params in [{}, *pipelined, *VARIANTS.get(kind, [])]]
     return configs
@@ -153,3 +174,30 @@ def test_unit_matches_golden_model_on_amaranth_simulator(kind, params, tmp_path,
 
 def test_variants_name_registered_units():
     assert set(VARIANTS) <= set(UNITS)
+
+
+STREAM_CONFIGS = [(kind, params) for kind, (configs, _) in STREAM_UNITS.items()
+                  for params in configs]
+
+
+def _stream_id(config):
+    unit = get_unit(config[0])
+    return unit.top_name(unit.resolve(config[1]))
+
+
+@pytest.mark.parametrize("kind", [kind for kind, unit in UNITS.items() if _is_stream(unit)])
+def test_every_stream_unit_has_smoke_configurations(kind):
+    assert kind in STREAM_UNITS, (f"stream unit {kind!r} has no entry in STREAM_UNITS: give "
+                                  f"it small configurations and scenarios to drive")
+
+
+@pytest.mark.parametrize("kind,params", STREAM_CONFIGS, ids=[_stream_id(c) for c in STREAM_CONFIGS])
+def test_stream_unit_matches_golden_model_on_amaranth_simulator(kind, params, tmp_path,
+                                                                monkeypatch):
+    unit = get_unit(kind)
+    resolved = unit.resolve(params)
+    component = unit.build(resolved)
+    metadata = component_metadata(unit, resolved, component)
+    scenarios = STREAM_UNITS[kind][1](resolved, metadata)
+    monkeypatch.chdir(tmp_path)  # check_outputs writes mismatches.txt into the cwd
+    run_on_amaranth(component, scenarios, metadata)
