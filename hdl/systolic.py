@@ -119,27 +119,35 @@ class SystolicArray(UnitComponent):
 
     @property
     def latency(self):
-        """os: ``C + pipeline_stages`` from the edge taking a tile's last beat to its row
-        0; ws: ``R + C - 1 + pipeline_stages`` from the edge taking a row to its result."""
+        """Rising edges from the one taking a work item's last beat (counted as 1) to the
+        one after which its first result is on ``y``, plus the PE's ``pipeline_stages``.
+
+        os, ``C + 1``: the taking edge loads PE (0, 0)'s operands, the next one its
+        accumulator, and row 0 then waits C - 1 edges for its last column.  ws, ``R + C``:
+        a row's sum leaves column j's bottom PE R + j edges after the taking edge (that
+        edge, R - 1 to reach the row, j to reach the column, one for the sum) and waits
+        C - 1 - j edges for the last column.
+        """
         stages = self._arithmetic.pipeline_stages
         if self.dataflow == "os":
-            return self.cols + stages
-        return self.rows + self.cols - 1 + stages
+            return self.cols + 1 + stages
+        return self.rows + self.cols + stages
 
     @property
     def latency_formula(self):
-        return ("C" if self.dataflow == "os" else "R + C - 1") + self._pipeline_suffix
+        return ("C + 1" if self.dataflow == "os" else "R + C") + self._pipeline_suffix
 
     @property
     def throughput(self):
-        """One beat per cycle in steady state; what keeps it there; and the cycles an
-        isolated work item spends beyond its beats (fill and drain)."""
+        """One beat per cycle in steady state; what keeps it there; and the fill and drain
+        of an isolated work item: with its first beat taken on edge 1 and no stalls, its
+        last result is on ``y`` after edge ``beats + fill_drain_cycles - 1``."""
         if self.dataflow == "os":
             # The last of a tile's R result rows leaves R - 1 cycles after the first.
             return {"beats_per_cycle": 1, "full_rate_min_k": self.rows,
                     "full_rate_min_k_formula": "R",
                     "fill_drain_cycles": self.latency + self.rows - 1,
-                    "fill_drain_cycles_formula": f"{self.latency_formula} + R - 1"}
+                    "fill_drain_cycles_formula": "R + C" + self._pipeline_suffix}
         return {"beats_per_cycle": 1, "full_rate_min_rows": full_rate_min_rows(self.rows),
                 "full_rate_min_rows_formula": "R + 1",
                 "fill_drain_cycles": self.latency,

@@ -81,10 +81,10 @@ def test_cli_builds_the_pe_from_its_flags(tmp_path):
 
 
 @pytest.mark.parametrize("dataflow,pe,pe_params,latency,formula", [
-    ("os", "int_mac", {}, 3, "C"),
-    ("ws", "int_mac", {}, 4, "R + C - 1"),
-    ("os", "fp_mac", {**FP8, "pipeline_stages": 2}, 5, "C + 2"),
-    ("ws", "int_mac", {"pipeline_stages": 1}, 5, "R + C - 1 + 1"),
+    ("os", "int_mac", {}, 4, "C + 1"),
+    ("ws", "int_mac", {}, 5, "R + C"),
+    ("os", "fp_mac", {**FP8, "pipeline_stages": 2}, 6, "C + 1 + 2"),
+    ("ws", "int_mac", {"pipeline_stages": 1}, 6, "R + C + 1"),
 ])
 def test_metadata_states_handshake_lanes_and_timing(dataflow, pe, pe_params, latency, formula):
     component = macforge.build("systolic", rows=2, cols=3, pe=pe, pe_params=pe_params,
