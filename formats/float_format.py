@@ -182,6 +182,12 @@ class FloatFormat:
         return 1 << self.mantissa_bits
 
     @property
+    def max_subnormal(self):
+        """Magnitude pattern of the largest subnormal value: exponent field 0, mantissa
+        all ones."""
+        return self.min_normal - 1
+
+    @property
     def canonical_nan(self):
         """The one NaN pattern units output: sign 0, see docs/units.md section 2."""
         if self.kind == "fn":
@@ -345,7 +351,7 @@ class FloatFormat:
 
     def special_patterns(self):
         """Zeros, subnormals, min/max normal, neighbours, inf and NaN, both signs."""
-        magnitudes = {0, 1, 2, self.min_normal - 1, self.min_normal, self.min_normal + 1,
+        magnitudes = {0, 1, 2, self.max_subnormal, self.min_normal, self.min_normal + 1,
                       self.max_finite, self.max_finite - 1, self.canonical_nan,
                       (self.bias << self.mantissa_bits),                  # 1.0
                       (self.bias << self.mantissa_bits) | self.mantissa_mask,

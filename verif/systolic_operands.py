@@ -81,7 +81,7 @@ class Operands:
         fmt = self.format
         sign = 1 << fmt.sign_bit
         one = int(fmt.encode(1.0))
-        top, sub_max = fmt.max_finite, fmt.min_normal - 1
+        top, sub_max = fmt.max_finite, fmt.max_subnormal
         cases = [("max finite", (top,), (top,)),
                  ("max finite, alternating signs", (top, top | sign), (top,)),
                  ("negative zero", (sign,), (one, sign)),

@@ -133,3 +133,13 @@ def test_exact_value_matches_decode(name):
     bits = fmt.special_patterns()
     finite = bits[np.isfinite(fmt.decode(bits))]
     assert [float(fmt.exact_value(int(b))) for b in finite] == list(fmt.decode(finite))
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_subnormal_and_normal_boundaries_match_reference(name):
+    fmt = FloatFormat.parse(name)
+    info = ml_dtypes.finfo(REFERENCES[name][0])
+    smallest = float(info.smallest_subnormal)
+    assert fmt.decode(fmt.max_subnormal) == float(info.smallest_normal) - smallest
+    assert fmt.decode(fmt.min_normal) == float(info.smallest_normal)
+    assert fmt.decode(1) == smallest
