@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from macforge.hdl.parameters import BoolParameter, SubunitParameters
+from macforge.hdl.parameters import BoolParameter
 
 from .emit import prepare, prepare_output_dir, write
 from .registry import UNITS, get_unit
@@ -31,16 +31,12 @@ def _checked(check, *args, **kwargs):
         raise UsageError(str(error)) from None
 
 
-def _add_parameter(parser, parameter, *, dest=None, owner=""):
-    """One flag for a schema parameter; its value is parsed by the schema, not argparse.
-    A sub-unit's parameters (a systolic array's PE) become flags of their own."""
-    if isinstance(parameter, SubunitParameters):
-        for kinds, sub_parameter in parameter.flags():
-            _add_parameter(parser, sub_parameter, dest=f"{parameter.name}.{sub_parameter.name}",
-                           owner=f"{parameter.kind.name} {' or '.join(kinds)}: ")
-        return
-    options = {"dest": dest or parameter.name, "default": None,
-               "help": f"{owner}{parameter.help} (default: {parameter.default_text})"}
+def _add_flag(parser, flag):
+    """One flag of a schema parameter (or of part of one, such as a systolic array's PE
+    parameters); its value is parsed by the schema, not argparse."""
+    parameter = flag.parameter
+    options = {"dest": flag.dest, "default": None,
+               "help": f"{flag.owner}{parameter.help} (default: {parameter.default_text})"}
     if isinstance(parameter, BoolParameter):
         options["action"] = argparse.BooleanOptionalAction
     elif parameter.choices:
@@ -56,7 +52,8 @@ def _add_unit_parsers(subparsers, command_help, add_common):
         parser = subparsers.add_parser(unit.kind, help=unit.summary,
                                        description=f"{command_help}: {unit.summary}.")
         for parameter in unit.parameters:
-            _add_parameter(parser, parameter)
+            for flag in parameter.flags():
+                _add_flag(parser, flag)
         add_common(parser)
 
 
@@ -100,16 +97,9 @@ def _build_parser():
 
 
 def _unit_params(unit, arguments):
-    params = {}
-    for parameter in unit.parameters:
-        if isinstance(parameter, SubunitParameters):
-            params[parameter.name] = {
-                sub_parameter.name: value for _, sub_parameter in parameter.flags()
-                for value in [getattr(arguments, f"{parameter.name}.{sub_parameter.name}")]
-                if value is not None}
-        elif getattr(arguments, parameter.name) is not None:
-            params[parameter.name] = getattr(arguments, parameter.name)
-    return params
+    given = {dest: value for dest, value in vars(arguments).items() if value is not None}
+    return {parameter.name: value for parameter in unit.parameters
+            for value in [parameter.from_flags(given)] if value is not None}
 
 
 def _writable_file(path):
@@ -163,13 +153,9 @@ def _run_list(arguments):
     for unit in UNITS.values():
         print(f"{unit.kind}: {unit.summary}")
         for parameter in unit.parameters:
-            if isinstance(parameter, SubunitParameters):
-                for kinds, sub_parameter in parameter.flags():
-                    print(f"  {sub_parameter.flag}  {parameter.kind.name} {' or '.join(kinds)}: "
-                          f"{sub_parameter.help} (default: {sub_parameter.default_text})")
-            else:
-                print(f"  {parameter.flag}  {parameter.help} "
-                      f"(default: {parameter.default_text})")
+            for flag in parameter.flags():
+                print(f"  {flag.parameter.flag}  {flag.owner}{flag.parameter.help} "
+                      f"(default: {flag.parameter.default_text})")
 
 
 def main(argv=None):

@@ -16,8 +16,27 @@ from dataclasses import dataclass, field
 
 from macforge.formats import FloatFormat
 
-__all__ = ["Parameter", "BoolParameter", "ChoiceParameter", "FormatParameter", "IntParameter",
+__all__ = ["Flag", "Parameter", "BoolParameter", "ChoiceParameter", "FormatParameter", "IntParameter",
            "KindParameter", "SubunitParameters", "CheckedParameters", "Schema"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A command-line flag standing for a parameter, or for part of one.
+
+    Attributes
+    ----------
+    dest : str
+        Where the command line's parser stores the flag's text.
+    parameter : Parameter
+        The parameter whose flag, help, default and choices it shows.
+    owner : str
+        Put before the help: who takes the parameter (``"pe int_mac: "``), or nothing.
+    """
+
+    dest: str
+    parameter: "Parameter"
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,15 @@ class Parameter:
 
     def tag(self, value):
         return None
+
+    def flags(self):
+        """The command-line flags standing for this parameter: its own."""
+        return (Flag(self.name, self),)
+
+    def from_flags(self, given):
+        """The value the command line gave, from ``given`` (flag dest -> text, flags not
+        given left out); None when it gave none."""
+        return given.get(self.name)
 
     def complete(self, value, values, *, parse):
         """The final value, once every parameter has its own (``values``): for a value
@@ -262,14 +290,22 @@ class SubunitParameters(Parameter):
         return CheckedParameters(unit, checked)
 
     def flags(self):
-        """(kinds, Parameter) for every distinct parameter name of the sub-unit kinds:
-        the kinds that take it, and the first one's declaration of it."""
+        """One flag per distinct parameter name of the sub-unit kinds, ``dest``
+        ``<name>.<parameter>``, the first kind that declares a name giving its help."""
         declared = {}
         for kind, unit in self.kind.units().items():
             for parameter in unit.parameters:
                 kinds, first = declared.get(parameter.name, ((), parameter))
                 declared[parameter.name] = (kinds + (kind,), first)
-        return list(declared.values())
+        return tuple(Flag(f"{self.name}.{parameter.name}", parameter,
+                          f"{self.kind.name} {' or '.join(kinds)}: ")
+                     for kinds, parameter in declared.values())
+
+    def from_flags(self, given):
+        """The sub-unit parameters given as flags; the empty dict takes every default."""
+        prefix = f"{self.name}."
+        return {dest[len(prefix):]: value for dest, value in given.items()
+                if dest.startswith(prefix)}
 
     def to_json(self, value):
         return value.unit.parameters.to_json(value)
