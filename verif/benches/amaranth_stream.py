@@ -3,36 +3,16 @@
 :func:`run_on_amaranth` gives :func:`~.systolic_run.run_scenario` a port object over an
 async Amaranth testbench, so the fast tier drives the same scenarios, through the same
 valid/ready sources, and checks them with the same checks as the cocotb bench.
-:func:`component_metadata` is the part of the emitted metadata those need, read from the
-component itself (no conversion to Verilog).
+The metadata is the unit's emitted metadata, the file an outside bench reads.
 """
 
-from amaranth.hdl import ClockDomain, Module, Shape
-from amaranth.lib.wiring import In
+from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
 from .systolic_checks import check_metadata, check_results, check_timing
 from .systolic_run import RESET_CYCLES, run_scenario
 
-__all__ = ["component_metadata", "run_on_amaranth"]
-
-
-def component_metadata(unit, resolved, component):
-    """Parameters, timing and ports (widths, lanes, formats) of a stream unit, as its
-    emitted metadata states them."""
-    lanes, formats = component.port_lanes(), component.port_formats()
-    ports = []
-    for name, member in component.signature.members.items():
-        width = Shape.cast(member.shape).width
-        port = {"name": name, "dir": "in" if member.flow == In else "out", "width": width}
-        if name in lanes:
-            port.update(lanes=width // lanes[name], lane_width=lanes[name])
-        if name in formats:
-            port["format"] = formats[name].name
-        ports.append(port)
-    return {"params": unit.params_json(resolved), "latency": component.latency,
-            "latency_formula": component.latency_formula, "handshake": component.handshake,
-            **component.throughput, "ports": ports}
+__all__ = ["run_on_amaranth"]
 
 
 class _AmaranthPort:
@@ -77,8 +57,9 @@ def run_on_amaranth(component, scenarios, metadata):
 
     async def bench(ctx):
         port = _AmaranthPort(ctx, component, domain)
+        clocking = (metadata["clock"], metadata["reset"])
         await port.reset({entry["name"]: 0 for entry in metadata["ports"]
-                          if entry["dir"] == "in"})
+                          if entry["dir"] == "in" and entry["name"] not in clocking})
         for scenario in scenarios:
             observed = await run_scenario(port, scenario, metadata)
             check_results(scenario, observed, metadata)

@@ -18,7 +18,8 @@ from amaranth.sim import Simulator
 
 from macforge.formats import FloatFormat
 from macforge.gen.registry import UNITS, get_unit
-from macforge.verif.benches.amaranth_stream import component_metadata, run_on_amaranth
+from macforge.gen.emit import emit
+from macforge.verif.benches.amaranth_stream import run_on_amaranth
 from macforge.verif.benches.stream import check_outputs
 from macforge.verif.systolic_scenarios import smoke_scenarios
 
@@ -197,7 +198,7 @@ def test_stream_unit_matches_golden_model_on_amaranth_simulator(kind, params, tm
     unit = get_unit(kind)
     resolved = unit.resolve(params)
     component = unit.build(resolved)
-    metadata = component_metadata(unit, resolved, component)
+    metadata = emit(kind, params, out_dir=tmp_path / "unit").metadata
     scenarios = STREAM_UNITS[kind][1](resolved, metadata)
     monkeypatch.chdir(tmp_path)  # check_outputs writes mismatches.txt into the cwd
     run_on_amaranth(component, scenarios, metadata)
