@@ -1,22 +1,21 @@
-"""Stream units on Amaranth's simulator: the systolic scenarios without Verilog.
+"""Stream units on Amaranth's simulator: the benches' scenarios without Verilog.
 
-:func:`run_on_amaranth` gives :func:`~.systolic_run.run_scenario` a port object over an
-async Amaranth testbench, so the fast tier drives the same scenarios, through the same
-valid/ready sources, and checks them with the same checks as the cocotb bench.
+:func:`run_on_amaranth` gives a kind's :class:`~.stream_run.StreamChecks` a port object
+over an async Amaranth testbench, so the fast tier drives the same scenarios, through the
+same valid/ready sources, and checks them with the same checks as the cocotb bench.
 The metadata is the unit's emitted metadata, the file an outside bench reads.
 """
 
 from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
-from .systolic_checks import check_metadata, check_results, check_timing
-from .systolic_run import RESET_CYCLES, run_scenario
+from .stream_run import RESET_CYCLES
 
 __all__ = ["run_on_amaranth"]
 
 
 class _AmaranthPort:
-    """The port object of :mod:`.systolic_run` over an Amaranth testbench context:
+    """The port object of :mod:`.stream_run` over an Amaranth testbench context:
     testbench reads see settled combinational logic, and ``tick`` passes one edge."""
 
     def __init__(self, ctx, component, domain):
@@ -45,11 +44,12 @@ class _AmaranthPort:
         self._ctx.set(self._domain.rst, 0)
 
 
-def run_on_amaranth(component, scenarios, metadata):
-    """Run ``scenarios`` one after another on ``component`` and check each: rows against
-    the golden model, timing against ``metadata``.  Raises AssertionError on the first
+def run_on_amaranth(component, scenarios, metadata, checks):
+    """Run ``scenarios`` one after another on ``component`` and check each with
+    ``checks`` (the kind's :class:`~.stream_run.StreamChecks`): results against the
+    golden model, timing against ``metadata``.  Raises AssertionError on the first
     failing scenario; returns the measurements of the others."""
-    check_metadata(metadata)
+    checks.check_metadata(metadata)
     top = Module()
     top.submodules.unit = component
     top.domains.sync = domain = ClockDomain()
@@ -61,10 +61,11 @@ def run_on_amaranth(component, scenarios, metadata):
         await port.reset({entry["name"]: 0 for entry in metadata["ports"]
                           if entry["dir"] == "in" and entry["name"] not in clocking})
         for scenario in scenarios:
-            observed = await run_scenario(port, scenario, metadata)
-            check_results(scenario, observed, metadata)
-            if not scenario.idle:
-                measurements[scenario.name] = check_timing(scenario, observed, metadata)
+            observed = await checks.run(port, scenario, metadata)
+            checks.check_results(scenario, observed, metadata)
+            measured = checks.check_timing(scenario, observed, metadata)
+            if measured is not None:
+                measurements[scenario.name] = measured
 
     simulator = Simulator(top)
     simulator.add_clock(1e-8)

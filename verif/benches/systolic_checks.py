@@ -21,9 +21,10 @@ import numpy as np
 
 from .handshake import unpack_lanes
 from .stream import check_outputs, port_formats
-from .systolic_run import port_table
+from .stream_run import StreamChecks
+from .systolic_run import port_table, run_scenario
 
-__all__ = ["check_metadata", "check_results", "check_timing"]
+__all__ = ["check_metadata", "check_results", "check_timing", "SYSTOLIC"]
 
 _FORMULA = re.compile(r"[RC0-9+\-* ()]+")
 
@@ -182,3 +183,13 @@ def check_timing(scenario, observed, metadata):
     if problems:
         raise AssertionError(f"{scenario.name}: " + "\n".join(problems))
     return measured
+
+
+def _timing_without_idle(scenario, observed, metadata):
+    # The array's timing is checked on the stretches without idle cycles only.
+    return None if scenario.idle else check_timing(scenario, observed, metadata)
+
+
+SYSTOLIC = StreamChecks(run_scenario, check_metadata, check_results, _timing_without_idle)
+"""The systolic array's run and checks, for :func:`~.stream_cocotb.run_bench` and
+:func:`~.amaranth_stream.run_on_amaranth`."""

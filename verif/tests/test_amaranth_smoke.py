@@ -5,9 +5,9 @@ configuration.  It is generic over the registry, so a fixed-latency unit added t
 tested here without an edit: every kind runs at its defaults, pipelined when it has a
 ``pipeline_stages`` parameter, and in the variants ``VARIANTS`` lists for it, driven one
 vector per cycle at its fixed ``latency``.  A stream unit (valid/ready handshake) has no
-such generic drive: ``STREAM_UNITS`` names its small configurations and the scenarios
-that drive them, and a registered stream unit missing there fails the test, so none is
-skipped silently.
+such generic drive: ``STREAM_UNITS`` names its small configurations, the scenarios that
+drive them and the checks of its benches, and a registered stream unit missing there
+fails the test, so none is skipped silently.
 """
 
 import numpy as np
@@ -21,6 +21,7 @@ from macforge.gen.registry import UNITS, get_unit
 from macforge.gen.emit import emit
 from macforge.verif.benches.amaranth_stream import run_on_amaranth
 from macforge.verif.benches.stream import check_outputs
+from macforge.verif.benches.systolic_checks import SYSTOLIC
 from macforge.verif.systolic_scenarios import smoke_scenarios
 
 VECTORS = 400
@@ -41,13 +42,14 @@ VARIANTS = {
 }
 
 
-# Stream units: kind -> (small configurations, scenarios(resolved params, metadata)).
+# Stream units: kind -> (small configurations, scenarios(resolved params, metadata),
+# the StreamChecks its benches run and check them with).
 STREAM_UNITS = {
     "systolic": ([{"rows": 2, "cols": 2, "dataflow": "os"},
                   {"rows": 2, "cols": 2, "dataflow": "ws", "pe": "fp_mac",
                    "pe_params": {"in_format": "e4m3", "acc_format": "fp16", "mul": "lmul",
                                  "pipeline_stages": 1}}],
-                 smoke_scenarios),
+                 smoke_scenarios, SYSTOLIC),
 }
 
 
@@ -177,7 +179,7 @@ def test_variants_name_registered_units():
     assert set(VARIANTS) <= set(UNITS)
 
 
-STREAM_CONFIGS = [(kind, params) for kind, (configs, _) in STREAM_UNITS.items()
+STREAM_CONFIGS = [(kind, params) for kind, (configs, _, _) in STREAM_UNITS.items()
                   for params in configs]
 
 
@@ -199,6 +201,6 @@ def test_stream_unit_matches_golden_model_on_amaranth_simulator(kind, params, tm
     resolved = unit.resolve(params)
     component = unit.build(resolved)
     metadata = emit(kind, params, out_dir=tmp_path / "unit").metadata
-    scenarios = STREAM_UNITS[kind][1](resolved, metadata)
+    _, make_scenarios, checks = STREAM_UNITS[kind]
     monkeypatch.chdir(tmp_path)  # check_outputs writes mismatches.txt into the cwd
-    run_on_amaranth(component, scenarios, metadata)
+    run_on_amaranth(component, make_scenarios(resolved, metadata), metadata, checks)
