@@ -226,7 +226,7 @@ def _rtlil_port_order(rtlil_text, top):
     is written in this order instead."""
     start = rtlil_text.index(f"\nmodule \\{top}\n")
     end = rtlil_text.index("\nend\n", start)
-    ports = re.findall(r"^  wire width \d+ (?:signed )?(?:input|output|inout) (\d+) +\\(\S+)$",
+    ports = re.findall(r"^  wire width \d+ (?:signed )?(?:input|output|inout) (\d+) +(?:signed +)?\\(\S+)$",
                        rtlil_text[start:end], re.MULTILINE)
     return [name for _, name in sorted(ports, key=lambda port: int(port[0]))]
 

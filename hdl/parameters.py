@@ -14,9 +14,10 @@ keyword argument) and :meth:`Parameter.parse` also accepts the text of a command
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from macforge.formats import FloatFormat
+from macforge.formats import DTYPES, FloatFormat, WeightDtype
 
-__all__ = ["Flag", "Parameter", "BoolParameter", "ChoiceParameter", "FormatParameter", "IntParameter",
+__all__ = ["Flag", "Parameter", "BoolParameter", "ChoiceParameter", "DtypeParameter",
+           "FormatParameter", "IntParameter",
            "KindParameter", "SubunitParameters", "CheckedParameters", "Schema"]
 
 
@@ -51,6 +52,9 @@ class Parameter:
     name: str
     default: object
     help: str
+    derived: Callable | None = None
+    """With a ``default`` of None: the default follows the other parameters, as
+    ``derived(values)`` of their checked values (an output width sized from the inputs)."""
 
     @property
     def flag(self):
@@ -91,11 +95,15 @@ class Parameter:
     def complete(self, value, values, *, parse):
         """The final value, once every parameter has its own (``values``): for a value
         whose rules depend on another parameter.  ``parse``: command-line text allowed."""
+        if value is None and self.derived is not None:
+            return self.check(self.derived(values))
         return value
 
     @property
     def default_text(self):
         """The default as ``--help`` and ``macforge list`` show it."""
+        if self.default is None and self.derived is not None:
+            return "derived from the other parameters"
         return str(self.to_json(self.default))
 
 
@@ -152,6 +160,31 @@ class FormatParameter(Parameter):
 
 
 @dataclass(frozen=True)
+class DtypeParameter(Parameter):
+    """A weight datatype (docs/units.md section 7): a
+    :class:`~macforge.formats.WeightDtype` or its name (``int4``, ``fp4_mixed``)."""
+
+    @property
+    def metavar(self):
+        return "DTYPE"
+
+    @property
+    def choices(self):
+        return tuple(DTYPES)
+
+    def check(self, value):
+        if not isinstance(value, (str, WeightDtype)):
+            raise TypeError(f"{self.name} must be one of {', '.join(DTYPES)}, not {value!r}")
+        return WeightDtype.parse(value, parameter=self.name)
+
+    def to_json(self, value):
+        return WeightDtype.parse(value).name
+
+    def tag(self, value):
+        return value.name
+
+
+@dataclass(frozen=True)
 class BoolParameter(Parameter):
     """A switch: ``--name`` / ``--no-name`` on the command line.
 
@@ -177,6 +210,8 @@ class BoolParameter(Parameter):
 
     @property
     def default_text(self):
+        if self.default is None:
+            return super().default_text
         return "on" if self.default else "off"
 
 
@@ -360,7 +395,10 @@ class Schema:
         checked = {}
         for parameter in self._parameters:
             convert = parameter.parse if parse else parameter.check
-            checked[parameter.name] = convert(values.get(parameter.name, parameter.default))
+            value = values.get(parameter.name, parameter.default)
+            # A derived default is filled in by complete(), once the others are checked.
+            derive = value is None and parameter.derived is not None
+            checked[parameter.name] = None if derive else convert(value)
         for parameter in self._parameters:
             checked[parameter.name] = parameter.complete(checked[parameter.name], checked,
                                                          parse=parse)
