@@ -27,6 +27,11 @@ from .parameters import IntParameter, Schema
 __all__ = ["BitSerialPE"]
 
 
+def _case(m, index, count):
+    """Case ``index`` of ``count``, the last one the default: a full case for lint."""
+    return m.Case(index) if index < count - 1 else m.Default()
+
+
 class BitSerialPE(DequantPE):
     """Bit-serial dequantization PE: ``lanes`` weights per beat, one digit of each per
     cycle, groups rescaled by a bit-serial dequantizer while the next group streams.
@@ -117,13 +122,18 @@ class BitSerialPE(DequantPE):
         for lane, (activation, code) in enumerate(zip(activations, codes)):
             nonzero = Signal(name=f"lane{lane}_nonzero")
             negative = Signal(name=f"lane{lane}_negative")
-            shift = Signal(range(len(local)), name=f"lane{lane}_shift")
-            lookup(m, Cat(code, sel, digit), table, (nonzero, negative, shift))
-            shifted = Signal(signed(self.a_width + local[-1]), name=f"lane{lane}_shifted")
-            with m.Switch(shift):
-                for index, amount in enumerate(local):
-                    with m.Case(index):
-                        m.d.comb += shifted.eq(activation << amount)
+            if len(local) == 1:  # every digit's shift is the cycle's base: no multiplexer
+                lookup(m, Cat(code, sel, digit),
+                       {key: row[:2] for key, row in table.items()}, (nonzero, negative))
+                shifted = activation
+            else:
+                shift = Signal(range(len(local)), name=f"lane{lane}_shift")
+                lookup(m, Cat(code, sel, digit), table, (nonzero, negative, shift))
+                shifted = Signal(signed(self.a_width + local[-1]), name=f"lane{lane}_shifted")
+                with m.Switch(shift):
+                    for index, amount in enumerate(local):
+                        with _case(m, index, len(local)):
+                            m.d.comb += shifted.eq(activation << amount)
             magnitude = Mux(nonzero, shifted, 0)
             terms.append(named(m, f"lane{lane}_term", Mux(negative, ~magnitude, magnitude)))
             negatives.append(negative)
@@ -134,6 +144,6 @@ class BitSerialPE(DequantPE):
         part = Signal(signed(len(lanes_sum) + max(bases)), name="digit_sum")
         with m.Switch(digit):
             for cycle, base in enumerate(bases):
-                with m.Case(cycle):
+                with _case(m, cycle, len(bases)):
                     m.d.comb += part.eq(lanes_sum << base)
         return part

@@ -14,7 +14,7 @@ taken only when the dequantizer takes the group's sum on the same edge; the next
 starts on the next cycle from a cleared partial sum.
 """
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import C, Module, Mux, Signal, signed
 from amaranth.lib.wiring import In, Out
 
 from macforge.formats import MAX_WEIGHT_MAGNITUDE, signed_width
@@ -265,8 +265,9 @@ class DequantPE(UnitComponent):
         codes = [self.w[lane * code_bits:(lane + 1) * code_bits] for lane in range(self.lanes)]
         sel = self.sel if "sel" in self.signature.members else self.w[:0]
 
-        digit = Signal(range(cycles))
-        beat = Signal(range(beats))
+        # Counters of one state are constants: no zero-width registers in the Verilog.
+        digit = Signal(range(cycles), name="digit") if cycles > 1 else C(0, 0)
+        beat = Signal(range(beats), name="beat") if beats > 1 else C(0, 0)
         first_group = Signal(init=1)  # the next group to finish opens a dot product
         beat_done = named(m, "beat_done", digit == cycles - 1)
         group_done = named(m, "group_done", beat == beats - 1)
@@ -281,12 +282,16 @@ class DequantPE(UnitComponent):
                                (group_sum + part)[:self.group_sum_width].as_signed())
         with m.If(counts):
             m.d.sync += group_sum.eq(group_sum_next)
-        with m.If(self.in_valid & ~beat_done):
-            m.d.sync += digit.eq(digit + 1)
-        with m.If(taken):
-            m.d.sync += [digit.eq(0), beat.eq(beat + 1)]
-            with m.If(group_done):
-                m.d.sync += [beat.eq(0), group_sum.eq(0), first_group.eq(self.last)]
+        if cycles > 1:
+            with m.If(self.in_valid & ~beat_done):
+                m.d.sync += digit.eq(digit + 1)
+            with m.If(taken):
+                m.d.sync += digit.eq(0)
+        if beats > 1:
+            with m.If(taken):
+                m.d.sync += beat.eq(Mux(group_done, 0, beat + 1))
+        with m.If(taken & group_done):
+            m.d.sync += [group_sum.eq(0), first_group.eq(self.last)]
 
         m.d.comb += [dequantizer.load.eq(taken & group_done),
                      dequantizer.group_sum.eq(group_sum_next),

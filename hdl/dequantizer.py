@@ -18,7 +18,7 @@ which ``out`` holds the group's dot product; ``latency_formula`` says it in the
 parameters.
 """
 
-from amaranth.hdl import Elaboratable, Module, Mux, Signal, signed
+from amaranth.hdl import C, Elaboratable, Module, Mux, Signal, signed
 
 from .named import named
 
@@ -69,7 +69,7 @@ class SerialDequantizer(_Dequantizer):
         m = Module()
         shifted = Signal(signed(min(self.group_sum_width + self.scale_bits - 1, self.out_width)))
         scale_left = Signal(self.scale_bits)
-        step = Signal(range(self.scale_bits))
+        step = Signal(range(self.scale_bits)) if self.scale_bits > 1 else C(0, 0)
         busy = Signal()
         first = Signal()
         last = Signal()
@@ -78,13 +78,16 @@ class SerialDequantizer(_Dequantizer):
         m.d.sync += self.out_valid.eq(finishing & last)
         with m.If(busy):
             self._accumulate(m, first, Mux(scale_left[0], shifted, 0))
-            m.d.sync += [shifted.eq(shifted << 1), scale_left.eq(scale_left >> 1),
-                         step.eq(step + 1), first.eq(0)]
+            m.d.sync += [shifted.eq(shifted << 1), scale_left.eq(scale_left >> 1), first.eq(0)]
+            if self.scale_bits > 1:
+                m.d.sync += step.eq(step + 1)
             with m.If(finishing):
                 m.d.sync += busy.eq(0)
         with m.If(self.load):
-            m.d.sync += [shifted.eq(self.group_sum), scale_left.eq(self.scale), step.eq(0),
-                         busy.eq(1), first.eq(self.first), last.eq(self.last)]
+            m.d.sync += [shifted.eq(self.group_sum), scale_left.eq(self.scale), busy.eq(1),
+                         first.eq(self.first), last.eq(self.last)]
+            if self.scale_bits > 1:
+                m.d.sync += step.eq(0)
         return m
 
 

@@ -13,12 +13,12 @@ def lookup(m, key, table, outputs):
         The index, ``len(key)`` bits wide.
     table : dict
         Key value -> tuple of output values, one per output.  Keys left out never occur
-        (their rows are left at zero for the synthesizer to share).
+        (their rows are zero, shared with the all-zero rows).
     outputs : tuple of Signal
         Driven with the row's values.
 
     Keys with equal rows share one case, so a decoder comes out as a few wide cases
-    rather than one per key; all-zero rows are the outputs' comb default.
+    rather than one per key; all-zero rows share the default case.
     """
     rows = {}
     for index, row in sorted(table.items()):
@@ -26,10 +26,13 @@ def lookup(m, key, table, outputs):
             raise ValueError(f"table row {index} has {len(row)} values for "
                              f"{len(outputs)} outputs")
         rows.setdefault(tuple(row), []).append(index)
+    zero = tuple(0 for _ in outputs)
     with m.Switch(key):
         for row, keys in rows.items():
-            if not any(row):
-                continue  # the outputs' default
-            with m.Case(*keys):
-                m.d.comb += [output.eq(value) for output, value in zip(outputs, row)]
+            if row != zero:
+                with m.Case(*keys):
+                    m.d.comb += [output.eq(value) for output, value in zip(outputs, row)]
+        # A full case (lint wants one): all-zero rows and the keys that never occur.
+        with m.Default():
+            m.d.comb += [output.eq(0) for output in outputs]
     return outputs
