@@ -11,7 +11,8 @@ from macforge.synth.report import Column, format_table
 from .emit import prepare, write
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "synthesize", "count_gates", "report_rows", "ratio_rows", "part_rows", "report_text"]
+__all__ = ["RATIOS", "synthesize", "count_gates", "report_rows", "ratio_rows", "part_rows",
+           "work_rows", "report_text"]
 
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 
@@ -21,6 +22,9 @@ def _fp_mac(in_format, acc_format, mul):
 
 
 _INT8_MAC = ("int_mac", {})      # 8x8 -> 32, signed, wrap
+_FP8_MAC = _fp_mac("e4m3", "fp16", "exact")
+# Metadata keys of a stream unit's pace, carried into its report row.
+_PACE_KEYS = ("cycles_per_beat", "cycles_per_group")
 
 # (question, numerator unit, denominator unit); each unit is (kind, params) and must be
 # one of that unit's report configurations.
@@ -35,6 +39,11 @@ RATIOS = (
     *((f"fp_mac lmul/exact {in_format}->{acc}", _fp_mac(in_format, acc, "lmul"),
        _fp_mac(in_format, acc, "exact"))
       for in_format in ("e4m3", "e5m2") for acc in ("fp32", "bf16", "fp16")),
+    # BitMoD puts its PE at 0.70 of an FP16 MAC; ours beside macforge's own MACs.
+    *((f"bitserial_pe {dtype} b{bits} / {mac_name}", ("bitserial_pe", {
+        "dtype": dtype, "bits_per_cycle": bits}), mac)
+      for dtype in ("int4", "fp4_mixed", "fp3_mixed") for bits in (1, 2)
+      for mac_name, mac in (("fp_mac e4m3->fp16", _FP8_MAC), ("int_mac 8x8->32", _INT8_MAC))),
 )
 
 
@@ -54,6 +63,7 @@ def count_gates(emitted, work_dir):
         "latency": emitted.metadata["latency"],
         "cells": counts["cells"],
         "flops": counts["flops"],
+        **{key: emitted.metadata[key] for key in _PACE_KEYS if key in emitted.metadata},
         "by_type": counts["by_type"],
         "flow": FLOW,
         "yosys_version": counts.get("yosys_version"),
@@ -66,13 +76,19 @@ def _top(kind, params):
 
 
 def _parts(kind, params):
-    """``{"parts": n, "part": top}`` for a unit built of n copies of another, else {}."""
+    """``{"parts": n, "part": top}`` for a unit built of n copies of another, and
+    ``{"reference": top}`` for one measured against another on the same work."""
     unit = get_unit(kind)
-    parts = unit.component.parts(unit.resolve(params))
-    if parts is None:
-        return {}
-    count, part_kind, part_params = parts
-    return {"parts": count, "part": _top(part_kind, part_params)}
+    resolved = unit.resolve(params)
+    found = {}
+    parts = unit.component.parts(resolved)
+    if parts is not None:
+        count, part_kind, part_params = parts
+        found.update(parts=count, part=_top(part_kind, part_params))
+    reference = unit.component.reference(resolved)
+    if reference is not None:
+        found["reference"] = _top(*reference)
+    return found
 
 
 def report_rows(out_dir, *, jobs=None):
@@ -121,6 +137,30 @@ def part_rows(rows):
     return result
 
 
+def work_rows(rows):
+    """For every unit with a reference doing the same work at another pace (a bit-serial
+    PE and its bit-parallel twin): cells, cycles per group and their product, the
+    figure of merit for the same work, for both, and the product's ratio.  Cell-cycles
+    per weight divide it by the group size."""
+    by_top = {row["top"]: row for row in rows}
+    result = []
+    for row in rows:
+        reference = by_top.get(row.get("reference"))
+        if reference is None:
+            continue
+        for unit in (row, reference):
+            result.append({
+                "top": unit["top"], "cells": unit["cells"],
+                "cycles_per_beat": unit["cycles_per_beat"],
+                "cycles_per_group": unit["cycles_per_group"],
+                "cell_cycles": unit["cells"] * unit["cycles_per_group"],
+                "per_weight": unit["cells"] * unit["cycles_per_group"]
+                / unit["params"]["group_size"],
+                "versus": (row["cells"] * row["cycles_per_group"])
+                / (reference["cells"] * reference["cycles_per_group"]) if unit is row else None})
+    return result
+
+
 def report_text(rows):
     units = format_table(rows, [Column("kind", "unit", align="left"),
                                 Column("top", align="left"), Column("cells"), Column("flops"),
@@ -135,4 +175,10 @@ def report_text(rows):
                                            Column("part", "PE", align="left"),
                                            Column("part_cells", "PE alone"),
                                            Column("overhead", "overhead", fmt=".1%")])
-    return f"{units}\n\n{ratios}\n\n{parts}\n\nflow: {FLOW}"
+    work = format_table(work_rows(rows), [Column("top", align="left"), Column("cells"),
+                                          Column("cycles_per_beat", "cycles/beat"),
+                                          Column("cycles_per_group", "cycles/group"),
+                                          Column("cell_cycles", "cells x cycles/group"),
+                                          Column("per_weight", "per weight", fmt=".0f"),
+                                          Column("versus", "vs reference", fmt=".3f")])
+    return f"{units}\n\n{ratios}\n\n{parts}\n\n{work}\n\nflow: {FLOW}"

@@ -73,6 +73,11 @@ class BitSerialPE(DequantPE):
     def _design_tags(cls, params):
         return [f"b{params['bits_per_cycle']}"]
 
+    @classmethod
+    def reference(cls, params):
+        return "bitparallel_pe", {name: value for name, value in params.items()
+                                  if name != "bits_per_cycle"}
+
     @property
     def bits_per_cycle(self):
         return self._params["bits_per_cycle"]

@@ -59,6 +59,12 @@ class UnitComponent(wiring.Component):
         return None
 
     @classmethod
+    def reference(cls, params):
+        """``(kind, params)`` of the unit this one is measured against on the same work
+        (a bit-serial PE's bit-parallel twin), for the report; else None."""
+        return None
+
+    @classmethod
     def top_name(cls, params):
         """Top-module name for checked parameters: the kind, then each parameter's tag
         (formats always, other parameters when not at their default)."""

@@ -6,7 +6,7 @@ import pytest
 
 from macforge.gen.cli import main
 from macforge.gen.registry import get_unit
-from macforge.gen.report import RATIOS, part_rows, ratio_rows, report_text
+from macforge.gen.report import RATIOS, part_rows, ratio_rows, report_text, work_rows
 
 
 @pytest.mark.slow
@@ -67,3 +67,30 @@ def test_array_report_configs_name_their_pe():
         pe = get_unit(kind)
         # The standalone PE is synthesized too, so the report can compare.
         assert any(pe.resolve(other) == pe.resolve(params) for other in pe.report_configs)
+
+
+def test_work_rows_weigh_cells_by_cycles_against_the_reference():
+    rows = [{"kind": "bitserial_pe", "top": "serial", "cells": 800, "flops": 100, "latency": 9,
+             "cycles_per_beat": 2, "cycles_per_group": 64, "params": {"group_size": 128},
+             "reference": "parallel"},
+            {"kind": "bitparallel_pe", "top": "parallel", "cells": 2560, "flops": 90,
+             "latency": 2, "cycles_per_beat": 1, "cycles_per_group": 32,
+             "params": {"group_size": 128}},
+            {"kind": "bitserial_pe", "top": "alone", "cells": 700, "flops": 90, "latency": 9,
+             "cycles_per_beat": 4, "cycles_per_group": 128, "params": {"group_size": 128},
+             "reference": "not_synthesized"}]
+    serial, parallel = work_rows(rows)
+    assert (serial["cell_cycles"], parallel["cell_cycles"]) == (51_200, 81_920)
+    assert serial["per_weight"] == 400 and serial["versus"] == 0.625
+    assert parallel["versus"] is None
+    assert "cells x cycles/group" in report_text(rows) and "0.625" in report_text(rows)
+
+
+def test_every_bit_serial_report_config_has_its_reference_synthesized():
+    unit = get_unit("bitserial_pe")
+    reference = get_unit("bitparallel_pe")
+    for config in unit.report_configs:
+        kind, params = unit.component.reference(unit.resolve(config))
+        assert kind == "bitparallel_pe"
+        assert any(reference.resolve(other) == reference.resolve(params)
+                   for other in reference.report_configs)
