@@ -239,7 +239,8 @@ class DequantPE(UnitComponent):
         roles = {
             "in_valid": "a beat is offered (AXI4-Stream valid)",
             "in_ready": "the beat is taken on this rising edge if in_valid is 1",
-            "a": f"activation i = beat * {self.lanes} + l in lane l, two's complement",
+            "a": f"activation i = beat * {self.lanes} + l in lane l, {self.a_width}-bit "
+                 f"two's complement",
             "w": f"weight i in lane l, a {dtype.code_bits}-bit {dtype.name} code",
             "scale": "the group's scale, unsigned, held on every beat of the group",
             "last": "this beat is the dot product's last (always a group's last)",
