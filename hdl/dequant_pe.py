@@ -67,11 +67,13 @@ DEQUANT_PARAMETERS = (
     IntParameter("scale_bits", 8, f"bits of a group's unsigned scale, 1 to {_MAX_SCALE_BITS}",
                  minimum=1, maximum=_MAX_SCALE_BITS, tag_prefix="s"),
     IntParameter("out_width", None, f"bits of the two's complement result, which wraps "
-                 f"beyond them; default: never wraps for K <= {DEFAULT_OUT_K}",
-                 minimum=2, maximum=MAX_OUT_WIDTH, tag_prefix="o", derived=default_out_width),
-    BoolParameter("sel", None, "a 2-bit sel port choosing each group's datatype (mixed "
-                  "dtypes have it, the others cannot)", derived=lambda values:
-                  values["dtype"].mixed),
+                 f"beyond them, up to {MAX_OUT_WIDTH}", minimum=2, maximum=MAX_OUT_WIDTH,
+                 tag_prefix="o", derived=default_out_width,
+                 derived_text=f"never wraps for K <= {DEFAULT_OUT_K}; 32 for 8-bit a and scale"),
+    BoolParameter("sel", None, "a 2-bit sel port choosing each group's datatype",
+                  derived=lambda values: values["dtype"].mixed,
+                  derived_text="on for fp4_mixed and fp3_mixed, which need it; off for the "
+                  "others, which cannot have it"),
 )
 """The parameters every dequantization PE takes, in command-line order."""
 

@@ -55,6 +55,8 @@ class Parameter:
     derived: Callable | None = None
     """With a ``default`` of None: the default follows the other parameters, as
     ``derived(values)`` of their checked values (an output width sized from the inputs)."""
+    derived_text: str = "derived from the other parameters"
+    """How ``--help`` states a derived default."""
 
     @property
     def flag(self):
@@ -103,7 +105,7 @@ class Parameter:
     def default_text(self):
         """The default as ``--help`` and ``macforge list`` show it."""
         if self.default is None and self.derived is not None:
-            return "derived from the other parameters"
+            return self.derived_text
         return str(self.to_json(self.default))
 
 
