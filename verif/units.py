@@ -42,4 +42,9 @@ VERIFICATION = {
                                                    "overflow"))),
     "fp_mac": Verification(_mac(golden.fp_mac, ("in_format", "acc_format", "mul"))),
     "systolic": Verification(golden.systolic, bench="macforge.verif.benches.systolic_bench"),
+    # The bit-parallel reference computes what the bit-serial PE does, on the same stream.
+    "bitserial_pe": Verification(golden.bitserial_pe,
+                                 bench="macforge.verif.benches.bitserial_bench"),
+    "bitparallel_pe": Verification(golden.bitserial_pe,
+                                   bench="macforge.verif.benches.bitserial_bench"),
 }

@@ -11,7 +11,10 @@ bits [l*w, (l+1)*w).
 
 import numpy as np
 
-__all__ = ["IdleInserter", "Source", "Monitor", "pack_lanes", "unpack_lanes"]
+__all__ = ["IdleInserter", "Source", "Monitor", "pack_lanes", "unpack_lanes", "MAX_STRETCH"]
+
+MAX_STRETCH = 4
+"""The longest idle stretch an :class:`IdleInserter` puts before a beat, by default."""
 
 
 def pack_lanes(lanes, width):
@@ -32,7 +35,7 @@ class IdleInserter:
     """Random valid-low stretches before beats: with probability ``rate`` a beat is
     preceded by 1 to ``max_stretch`` idle cycles.  Seeded, so a failure replays."""
 
-    def __init__(self, rate, *, seed, max_stretch=4):
+    def __init__(self, rate, *, seed, max_stretch=MAX_STRETCH):
         if not 0 <= rate < 1:
             raise ValueError(f"idle rate must be in [0, 1), not {rate!r}")
         self._rate = rate

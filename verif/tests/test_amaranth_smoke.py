@@ -21,8 +21,9 @@ from macforge.gen.registry import UNITS, get_unit
 from macforge.gen.emit import emit
 from macforge.verif.benches.amaranth_stream import run_on_amaranth
 from macforge.verif.benches.stream import check_outputs
+from macforge.verif import bitserial_scenarios, systolic_scenarios
+from macforge.verif.benches.bitserial_checks import DEQUANT_PE
 from macforge.verif.benches.systolic_checks import SYSTOLIC
-from macforge.verif.systolic_scenarios import smoke_scenarios
 
 VECTORS = 400
 SEED = 1
@@ -49,7 +50,14 @@ STREAM_UNITS = {
                   {"rows": 2, "cols": 2, "dataflow": "ws", "pe": "fp_mac",
                    "pe_params": {"in_format": "e4m3", "acc_format": "fp16", "mul": "lmul",
                                  "pipeline_stages": 1}}],
-                 smoke_scenarios, SYSTOLIC),
+                 systolic_scenarios.smoke_scenarios, SYSTOLIC),
+    # A mixture with groups shorter than scale_bits cycles (one beat each), and int4 with
+    # groups of two beats lasting exactly scale_bits cycles.
+    "bitserial_pe": ([{"dtype": "fp3_mixed", "bits_per_cycle": 2, "group_size": 4},
+                      {"dtype": "int4", "group_size": 8}],
+                     bitserial_scenarios.smoke_scenarios, DEQUANT_PE),
+    "bitparallel_pe": ([{"dtype": "fp4_mixed", "group_size": 8}],
+                       bitserial_scenarios.smoke_scenarios, DEQUANT_PE),
 }
 
 
