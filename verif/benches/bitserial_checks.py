@@ -163,12 +163,31 @@ def check_timing(scenario, observed, metadata):
         problems.append(f"{len(late)} results off their latency {latency}: dot product "
                         f"{late[0]}'s result seen {seen[late[0]]} cycles after its last beat")
     if scenario.timed:
-        within = [spacing for index, spacing in enumerate(_spacings(takes), start=1)
-                  if index % beats_per_group]
+        cycles_per_beat = metadata["cycles_per_beat"]
+        # A group's last beat after the stretch's first group waits for the dequantizer
+        # when the group's beats take fewer than scale_bits cycles: it is taken
+        # cycles_per_group after the previous group's last, so this much after its own
+        # previous beat (cycles_per_beat when the dequantizer is hidden).
+        held = metadata["cycles_per_group"] - (beats_per_group - 1) * cycles_per_beat
+        within, waits = [], []
+        for index, spacing in enumerate(_spacings(takes), start=1):
+            position = index % beats_per_group
+            if position == 0:
+                continue  # a group's first beat follows the last group's last beat
+            if position == beats_per_group - 1 and index >= beats_per_group:
+                waits.append(spacing)
+            else:
+                within.append(spacing)
         measured["cycles_per_beat"] = sorted(set(within))
-        if any(spacing != metadata["cycles_per_beat"] for spacing in within):
+        if any(spacing != cycles_per_beat for spacing in within):
             problems.append(f"beats of a group taken {measured['cycles_per_beat']} cycles "
-                            f"apart, not cycles_per_beat = {metadata['cycles_per_beat']}")
+                            f"apart, not cycles_per_beat = {cycles_per_beat}")
+        if waits:
+            measured["last_beat_spacing"] = sorted(set(waits))
+        if any(spacing != held for spacing in waits):
+            problems.append(f"groups' last beats taken {sorted(set(waits))} cycles after the "
+                            f"beat before, not cycles_per_group - (group_size / lanes - 1) * "
+                            f"cycles_per_beat = {held}")
         groups = _spacings(takes[beats_per_group - 1::beats_per_group])
         measured["cycles_per_group"] = sorted(set(groups))
         if any(spacing != metadata["cycles_per_group"] for spacing in groups):
