@@ -8,7 +8,7 @@ a dot product and between two; cycles per beat, cycles per group and latency mea
 against the metadata).  Builds dominate the cost, so the matrix covers the parameters
 across configurations instead of crossing them: every datatype once, int4 and both
 mixtures at both ``bits_per_cycle``, group sizes 4 (groups shorter than ``scale_bits``
-cycles), 32 and 128, 4 lanes and 8, narrow activations and scales with an ``out_width``
+cycles), 8 (two beats, the last one waiting for the dequantizer), 32 and 128, 4 lanes and 8, narrow activations and scales with an ``out_width``
 that wraps, wide ones, and the bit-parallel reference.
 
 Measured on 2 cores, the whole file: 85 s of CPU when the 20 PEs' C++ is compiled for
@@ -67,7 +67,9 @@ CONFIGS = [
     # 8 lanes: groups of 4 beats, of 16 cycles here and of exactly scale_bits = 8 in the
     # fp3_ea_pos one below.
     _serial("fp4_er_pos", 1, 32, lanes=8),
-    _serial("fp4_er_neg", 2, 4),
+    # Groups of two 2-cycle beats, 4 cycles against scale_bits = 8: the last beat of each
+    # group waits 4 cycles for the dequantizer.
+    _serial("fp4_er_neg", 2, 8),
     # Wide activations and scales: the default out_width (never wraps) is 40 bits, and
     # the long extreme dot product needs 38.
     _serial("fp4_ea_pos", 2, 32, a_width=12, scale_bits=12),
@@ -223,7 +225,7 @@ def test_the_matrix_covers_every_dtype_and_both_regimes():
     assert {params["dtype"].name for params in serial} == set(DTYPES)
     for dtype in ("int4", "fp4_mixed", "fp3_mixed"):
         assert {p["bits_per_cycle"] for p in serial if p["dtype"].name == dtype} == {1, 2}
-    assert {p["group_size"] for p in serial} == {4, 32, 128}
+    assert {p["group_size"] for p in serial} == {4, 8, 32, 128}
     assert {p["lanes"] for p in serial} > {4}
     assert any(p["a_width"] != 8 and p["scale_bits"] != 8 and p["out_width"] < 16
                for p in serial)
@@ -236,3 +238,6 @@ def test_the_matrix_covers_every_dtype_and_both_regimes():
         regimes.setdefault((beats > scale) - (beats < scale), set()).add(
             params["bits_per_cycle"])
     assert regimes == {-1: {1, 2}, 0: {1, 2}, 1: {1, 2}}
+    # A group of several beats that waits on its last one for the dequantizer.
+    assert any(p["group_size"] > p["lanes"] and _groups_cycles(p)[0] < p["scale_bits"]
+               for p in serial)
