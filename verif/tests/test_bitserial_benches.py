@@ -31,7 +31,8 @@ from macforge.sim.runner import METADATA_ENV_VAR
 from macforge.verif.benches.amaranth_stream import run_on_amaranth
 from macforge.verif.benches.bitserial_checks import DEQUANT_PE
 from macforge.verif.benches.stream import VECTORS_ENV
-from macforge.verif.bitserial_scenarios import bench_scenarios, smoke_scenarios
+from macforge.verif.bitserial_scenarios import (bench_scenarios, long_dot_groups,
+                                                  smoke_scenarios)
 from macforge.verif.stream_work import save
 from macforge.verif.tests.conftest import BUILD_ROOT
 
@@ -238,6 +239,10 @@ def test_the_matrix_covers_every_dtype_and_both_regimes():
         regimes.setdefault((beats > scale) - (beats < scale), set()).add(
             params["bits_per_cycle"])
     assert regimes == {-1: {1, 2}, 0: {1, 2}, 1: {1, 2}}
+    # Every configuration streams a dot product of 32 groups.
+    for kind, params in resolved:
+        component = get_unit(kind).build(params)
+        assert long_dot_groups({"cycles_per_group": component.cycles_per_group}) == 32
     # A group of several beats that waits on its last one for the dequantizer.
     assert any(p["group_size"] > p["lanes"] and _groups_cycles(p)[0] < p["scale_bits"]
                for p in serial)
