@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 # Test processes: the benches are independent simulations, so they share the cores.
 TEST_JOBS ?= auto
 
-.PHONY: all venv report test test-fast bench bench-arrays lint clean
+.PHONY: all venv report test test-fast bench bench-arrays bench-dequant lint clean
 
 all: report
 
@@ -44,6 +44,10 @@ bench: $(STAMP)
 # INT8 systolic arrays: 8x8 cells against OpenTPU's, 16x16 emission and synthesis times.
 bench-arrays: $(STAMP)
 	$(BIN)/python -m macforge.gen.benchmark --arrays
+
+# Dequantization PEs: cycles per beat and per group measured, cells x cycles per group.
+bench-dequant: $(STAMP)
+	$(BIN)/python -m macforge.gen.benchmark --dequant
 
 clean:
 	rm -rf build

@@ -6,12 +6,14 @@ counts and the FP8-versus-INT8 and L-Mul-versus-exact ratios.  With ``--emission
 instead, the time to emit Verilog for rows of 1 to 256 IntMACs (``--sizes`` to choose),
 which should grow linearly.  With ``--arrays``, the INT8 systolic arrays: cells of the
 8x8 ones against OpenTPU's, and the emission and synthesis times of the 16x16 ones.
+With ``--dequant``, the dequantization PEs (:mod:`.dequant_benchmark`).
 Figures are printed with their targets; nothing here asserts, so a slow machine never
 fails a test.
 
     python -m macforge.gen.benchmark [--out build/bench]
     python -m macforge.gen.benchmark --emission [--sizes 1 4 16 64 256]
     python -m macforge.gen.benchmark --arrays
+    python -m macforge.gen.benchmark --dequant
 """
 
 import argparse
@@ -27,6 +29,7 @@ from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
 from macforge.verif.mac_array import IntMACArray
 from macforge.verif.vectors import exhaustive_pairs
 
+from .dequant_benchmark import dequant_figures
 from .emit import emit, prepare, write
 from .registry import get_unit
 from .report import count_gates, ratio_rows, synthesize
@@ -163,12 +166,18 @@ def main(argv=None):
                         help="IntMACs per row for --emission (default: %(default)s)")
     parser.add_argument("--arrays", action="store_true",
                         help="only the INT8 systolic arrays: 8x8 cells, 16x16 times")
+    parser.add_argument("--dequant", action="store_true",
+                        help="only the dequantization PEs: cycles per beat and per group, "
+                        "measured, and cells against the bit-parallel reference and the MACs")
     arguments = parser.parse_args(argv)
     if arguments.emission:
         emission_times(arguments.sizes)
         return
     if arguments.arrays:
         array_figures(arguments.out)
+        return
+    if arguments.dequant:
+        dequant_figures(arguments.out)
         return
     gate_counts(arguments.out)
     exhaustive_simulation(arguments.out)

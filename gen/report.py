@@ -11,8 +11,8 @@ from macforge.synth.report import Column, format_table
 from .emit import prepare, write
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "synthesize", "count_gates", "report_rows", "ratio_rows", "part_rows",
-           "work_rows", "report_text"]
+__all__ = ["RATIOS", "synthesize", "count_gates", "report_rows", "unit_rows", "ratio_rows",
+           "part_rows", "work_rows", "report_text"]
 
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 
@@ -92,17 +92,22 @@ def _parts(kind, params):
 
 
 def report_rows(out_dir, *, jobs=None):
-    """Synthesize every unit's report configurations; one result dict per configuration.
+    """Synthesize every unit's report configurations; one result dict per configuration."""
+    return unit_rows([(unit.kind, config) for unit in UNITS.values()
+                      for config in unit.report_configs], out_dir, jobs=jobs)
+
+
+def unit_rows(configs, out_dir, *, jobs=None):
+    """Synthesize ``(kind, params)`` configurations, each into ``out_dir/<top>``; one
+    result dict per configuration, with its parts and reference (:func:`_parts`).
 
     Emission runs here one unit after the other; Yosys runs in ``jobs`` processes at
     once (default: one per core).
     """
     emitted = []
-    for unit in UNITS.values():
-        for config in unit.report_configs:
-            top = _top(unit.kind, config)
-            prepared = prepare(unit.kind, config, out_dir=Path(out_dir) / top)
-            emitted.append((write(prepared), prepared.directory, _parts(unit.kind, config)))
+    for kind, config in configs:
+        prepared = prepare(kind, config, out_dir=Path(out_dir) / _top(kind, config))
+        emitted.append((write(prepared), prepared.directory, _parts(kind, config)))
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
         counted = list(pool.map(lambda item: count_gates(*item[:2]), emitted))
     return [{**row, **parts} for row, (_, _, parts) in zip(counted, emitted)]
