@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from macforge.gen.cli import main
 from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim import runner
@@ -48,3 +49,18 @@ def check_against_golden(kind, params, inputs, run_dir):
     result = runner.run(built_unit(kind, params), test_module=unit.bench, test_dir=run_dir,
                         extra_env={VECTORS_ENV: str(vector_file)})
     assert result.tests == 1 and result.failed == 0
+
+
+def assert_cli_refuses(argv, words, capsys):
+    """Run the CLI in-process on ``argv`` and check it refuses: exit status 2 (argparse's
+    usage errors arrive as SystemExit), no traceback, every one of ``words`` in the
+    message."""
+    try:
+        status = main(argv)
+    except SystemExit as exit:
+        status = exit.code
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    for word in words:
+        assert word in error
