@@ -14,6 +14,7 @@ from macforge.formats import BITS_PER_CYCLE, DTYPES, serial_digits
 from macforge.gen.cli import main
 from macforge.gen.emit import emit
 from macforge.sim.lint import lint
+from macforge.verif.golden import group_dot_product
 from macforge.verif.tests.conftest import assert_cli_refuses
 
 KINDS = ("bitserial_pe", "bitparallel_pe")
@@ -171,3 +172,9 @@ def test_cli_emits_the_documented_example(tmp_path):
                               "bits_per_cycle": 2, "group_size": 128, "scale_bits": 8,
                               "out_width": 32, "sel": True}
     assert meta["cycles_per_beat"] == 2 and meta["cycles_per_group"] == 64
+
+
+def test_the_documented_golden_example():
+    assert group_dot_product([[-128] * 4, [1, 2, 3, 4]], [[8] * 4, [1, 2, 3, 4]], [[255], [3]],
+                             [[3], [0]], dtype="fp4_mixed", a_width=8, group_size=4,
+                             scale_bits=8, out_width=32).tolist() == [2088960, 90]
