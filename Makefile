@@ -1,4 +1,5 @@
-# macforge: `make report` (emit, synthesize, compare) and the two test tiers. All create
+# macforge: `make report` (emit, synthesize, compare; build/report/report.md, results.csv,
+# results.json; results cached in build/cache) and the two test tiers. All create
 # or refresh .venv from pyproject.toml first.
 #
 # Test tiers:
@@ -30,7 +31,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/macforge report --out build/report --json build/report/report.json
+	$(BIN)/macforge report --out build/report
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_JOBS)

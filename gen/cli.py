@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from macforge.hdl.parameters import BoolParameter
@@ -14,10 +15,14 @@ from macforge.hdl.parameters import BoolParameter
 from .emit import prepare, prepare_output_dir, write
 from .registry import UNITS, get_unit
 from .report import report_rows, report_text, synthesize
+from .report_cache import ReportCache
+from .report_outputs import FLOW_NAME, write_report_files
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+FLOWS = (FLOW_NAME,)
+"""The report's synthesis flows."""
 
 class UsageError(Exception):
     """Bad input, found before any hardware is built: exit status 2."""
@@ -84,13 +89,25 @@ def _build_parser():
     report = commands.add_parser("report", help="synthesize every unit's report "
                                                 "configurations and print the comparison",
                                  description="Emit and synthesize the report configurations "
-                                             "of every unit; print cells, flops and ratios.")
+                                             "of every unit (or of --units); print cells, "
+                                             "flops and ratios; write report.md, results.csv "
+                                             "and results.json into --out.")
+    report.add_argument("--units", nargs="+", default=None, metavar="UNIT",
+                        help=f"only these units (default: all: {', '.join(UNITS)})")
+    report.add_argument("--flows", default=",".join(FLOWS), metavar="FLOW[,FLOW]",
+                        help=f"synthesis flows, comma-separated, of: {', '.join(FLOWS)} "
+                             f"(default: %(default)s)")
     report.add_argument("--out", default="build/report", metavar="DIR",
                         help="where units and counts are written (default: build/report)")
     report.add_argument("--json", default=None, metavar="PATH",
-                        help="also write all counts as JSON")
+                        help="also write results.json here")
     report.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="Yosys runs at once (default: one per core)")
+    report.add_argument("--cache", default="build/cache", metavar="DIR",
+                        help="results of earlier runs, reused when the design and the flow "
+                             "are unchanged (default: %(default)s)")
+    report.add_argument("--no-cache", action="store_true",
+                        help="emit and synthesize everything again, storing nothing")
 
     commands.add_parser("list", help="list units and their parameters")
     return parser
@@ -137,16 +154,40 @@ def _run_synth(arguments):
     print(f"{result['top']}: {result['cells']} cells, {result['flops']} flops -> {target}")
 
 
+def _report_flows(text):
+    flows = [flow.strip() for flow in text.split(",") if flow.strip()]
+    unknown = [flow for flow in flows if flow not in FLOWS]
+    if unknown or not flows:
+        raise ValueError(f"flows must be a comma-separated list of {', '.join(FLOWS)}, "
+                         f"not {text!r}")
+    return flows
+
+
+def _progress(done, total, top, cached):
+    print(f"[{done:>{len(str(total))}}/{total}] {top}{' (cached)' if cached else ''}",
+          file=sys.stderr, flush=True)
+
+
 def _run_report(arguments):
     if arguments.json:
         _checked(_writable_file, arguments.json)
     _checked(prepare_output_dir, arguments.out)
     if arguments.jobs is not None and arguments.jobs < 1:
         raise UsageError(f"jobs must be an integer >= 1, not {arguments.jobs!r}")
-    rows = report_rows(arguments.out, jobs=arguments.jobs)
+    kinds = [_checked(get_unit, kind).kind for kind in arguments.units or UNITS]
+    _checked(_report_flows, arguments.flows)
+    cache = None if arguments.no_cache else ReportCache(arguments.cache)
+    started = time.perf_counter()
+    rows = report_rows(arguments.out, kinds=kinds, jobs=arguments.jobs, cache=cache,
+                       progress=_progress)
     print(report_text(rows))
-    if arguments.json:
-        Path(arguments.json).write_text(json.dumps(rows, indent=2) + "\n")
+    command = "macforge report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] \
+        else "macforge report"
+    paths = write_report_files(rows, arguments.out, command=command)
+    if arguments.json:  # a copy of results.json where the caller wants it
+        Path(arguments.json).write_text(paths[-1].read_text())
+    print(f"\n{len(rows)} configurations in {time.perf_counter() - started:.1f} s; "
+          f"{', '.join(str(path) for path in paths)}")
 
 
 def _run_list(arguments):

