@@ -13,6 +13,7 @@ from pathlib import Path
 from macforge.hdl.parameters import BoolParameter
 
 from .emit import prepare, prepare_output_dir, write
+from .claims import claims_markdown, claims_text
 from .registry import UNITS, get_unit
 from .report import report_rows, report_text, synthesize
 from .report_cache import ReportCache
@@ -181,9 +182,13 @@ def _run_report(arguments):
     rows = report_rows(arguments.out, kinds=kinds, jobs=arguments.jobs, cache=cache,
                        progress=_progress)
     print(report_text(rows))
+    claims = claims_text(rows)
+    if claims:
+        print(f"\n{claims}")
     command = "macforge report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] \
         else "macforge report"
-    paths = write_report_files(rows, arguments.out, command=command)
+    paths = write_report_files(rows, arguments.out, command=command, extra_sections=[
+        ("The papers' claims beside our measurements", claims_markdown(rows))])
     if arguments.json:  # a copy of results.json where the caller wants it
         Path(arguments.json).write_text(paths[-1].read_text())
     print(f"\n{len(rows)} configurations in {time.perf_counter() - started:.1f} s; "
