@@ -96,12 +96,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from macforge.formats import FloatFormat
-from macforge.synth.report import Column, format_table
+from macforge.synth.report import Column, format_markdown, format_table
 from macforge.verif.golden import fmul, lmul
 
 __all__ = ["Distribution", "NORMAL", "LOG_UNIFORM", "DISTRIBUTIONS", "MULTIPLIERS",
            "DEFAULT_PAIRS", "DEFAULT_SEED", "Claim", "CLAIMS", "COMPARABLE_RATIO",
-           "measure", "measure_inputs", "measure_all_pairs", "claim_rows", "accuracy_text"]
+           "measure", "measure_inputs", "measure_all_pairs", "claim_rows", "accuracy_text",
+           "accuracy_markdown"]
 
 MULTIPLIERS = ("lmul", "exact")
 _MULTIPLY = {"lmul": lmul, "exact": fmul}
@@ -445,6 +446,21 @@ def accuracy_text(rows):
     if statistics:
         parts.append(format_table(statistics, _STATISTICS_COLUMNS))
     return "\n\n".join(parts)
+
+
+def accuracy_markdown(rows):
+    """:func:`claim_rows` rows as report.md's section: the rule, the table, the verdicts."""
+    rows = [{**row, "outcome": "reproduces" if row["reproduces"] else "does not"}
+            for row in rows]
+    verdicts = [f"- {row['claim']} ({row['reading']}, {row['distribution']}): {row['verdict']}"
+                for row in rows]
+    return "\n".join([
+        "Mean relative error of the product against the true product of real inputs, each "
+        "input rounded into its format (nearest even, saturating) first. \"Comparable\" "
+        f"holds when L-Mul's mean error is at most {COMPARABLE_RATIO} times the exact "
+        "multiplier's, \"beats\" when it is below it. Measured from the golden models "
+        "(`python -m macforge.gen.accuracy`).", "",
+        format_markdown(rows, _CLAIM_COLUMNS), "", *verdicts])
 
 
 def _all_pairs_entries():

@@ -13,11 +13,14 @@ from pathlib import Path
 from macforge.hdl.parameters import BoolParameter
 
 from .emit import prepare, prepare_output_dir, write
+from .accuracy import accuracy_markdown, accuracy_text
+from .accuracy import claim_rows as accuracy_claim_rows
 from .claims import claims_markdown, claims_text
 from .registry import UNITS, get_unit
 from .report import report_rows, report_text, synthesize
 from .report_cache import ReportCache
 from .report_outputs import FLOW_NAME, write_report_files
+from .report_plots import write_plots
 
 __all__ = ["main"]
 
@@ -185,12 +188,16 @@ def _run_report(arguments):
     claims = claims_text(rows)
     if claims:
         print(f"\n{claims}")
+    accuracy = accuracy_claim_rows()
+    print(f"\n{accuracy_text(accuracy)}")
     command = "macforge report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] \
         else "macforge report"
     paths = write_report_files(rows, arguments.out, command=command, extra_sections=[
-        ("The papers' claims beside our measurements", claims_markdown(rows))])
+        ("The papers' area claims beside our measurements", claims_markdown(rows)),
+        ("L-Mul's accuracy claims, measured", accuracy_markdown(accuracy))])
+    paths = (*paths, *write_plots(rows, arguments.out))
     if arguments.json:  # a copy of results.json where the caller wants it
-        Path(arguments.json).write_text(paths[-1].read_text())
+        Path(arguments.json).write_text((Path(arguments.out) / "results.json").read_text())
     print(f"\n{len(rows)} configurations in {time.perf_counter() - started:.1f} s; "
           f"{', '.join(str(path) for path in paths)}")
 

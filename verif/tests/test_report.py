@@ -8,6 +8,7 @@ from macforge.gen.cli import main
 from macforge.gen.registry import get_unit
 from macforge.gen.report import RATIOS, part_rows, ratio_rows, report_text, work_rows
 from macforge.gen.report_cache import ReportCache, generator_fingerprint
+from macforge.gen.report_plots import write_plots
 from macforge.synth.report import Column, format_markdown
 from macforge.verif.tests.conftest import assert_cli_refuses
 
@@ -145,8 +146,23 @@ def test_report_writes_its_files_and_reuses_the_cache(tmp_path, capsys):
     assert csv_lines[0].startswith("kind,top,flow,cells") and len(csv_lines) == len(results) + 1
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "| lmul | lmul_e4m3 |" in markdown and "amaranth" in markdown
+    assert "## L-Mul's accuracy claims, measured" in markdown
+    assert (tmp_path / "out" / "area_by_format.png").is_file()
     assert "(cached)" not in first.err
     assert main(argv) == 0
     second = capsys.readouterr()
     assert second.err.count("(cached)") == len(results)
     assert json.loads((tmp_path / "out" / "results.json").read_text()) == results
+
+
+def test_plots_draw_what_the_rows_hold(tmp_path):
+    def top(kind, params):
+        return get_unit(kind).top_name(get_unit(kind).resolve(params))
+
+    rows = [{"kind": kind, "top": top(kind, {"format": "e4m3"}), "cells": cells,
+             "params": {"format": "e4m3", "pipeline_stages": 0}}
+            for kind, cells in (("lmul", 80), ("fmul", 240))]
+    paths = write_plots(rows, tmp_path)
+    assert [path.name for path in paths] == ["area_by_format.png", "lmul_vs_exact.png"]
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in paths)
+    assert write_plots([], tmp_path / "none") == []
