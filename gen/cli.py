@@ -98,6 +98,10 @@ def _build_parser():
                                              "and results.json into --out.")
     report.add_argument("--units", nargs="+", default=None, metavar="UNIT",
                         help=f"only these units (default: all: {', '.join(UNITS)})")
+    report.add_argument("--all", action="store_true",
+                        help="every report configuration, the 8x8 floating-point arrays "
+                             "included (default: the quick sweep, which answers the same "
+                             "questions in half the time)")
     report.add_argument("--flows", default=",".join(FLOWS), metavar="FLOW[,FLOW]",
                         help=f"synthesis flows, comma-separated, of: {', '.join(FLOWS)} "
                              f"(default: %(default)s)")
@@ -182,8 +186,8 @@ def _run_report(arguments):
     _checked(_report_flows, arguments.flows)
     cache = None if arguments.no_cache else ReportCache(arguments.cache)
     started = time.perf_counter()
-    rows = report_rows(arguments.out, kinds=kinds, jobs=arguments.jobs, cache=cache,
-                       progress=_progress)
+    rows = report_rows(arguments.out, kinds=kinds, full=arguments.all, jobs=arguments.jobs,
+                       cache=cache, progress=_progress)
     print(report_text(rows))
     claims = claims_text(rows)
     if claims:

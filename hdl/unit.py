@@ -18,7 +18,8 @@ class UnitComponent(wiring.Component):
     attributes it declares ``kind`` (its name on the command line and in metadata),
     ``summary`` (one line of help), ``parameters`` (a :class:`~.parameters.Schema`, which
     the constructor, the command line, the top-module name and the metadata all use) and
-    ``report_configs`` (the parameter sets the area report synthesizes).  As properties and
+    ``report_configs`` (the parameter sets the area report synthesizes; ``make report``
+    takes the ``quick_report_configs`` among them, all of them by default).  As properties and
     methods it states its timing and what its ports carry; emission writes the metadata
     file from them and from the signature.
 
@@ -34,6 +35,8 @@ class UnitComponent(wiring.Component):
     summary = None
     parameters = Schema()
     report_configs = ({},)
+    quick_report_configs = None
+    """The report configurations of the default sweep; None: all of them."""
 
     def __init__(self, signature, params):
         self._params = dict(params)

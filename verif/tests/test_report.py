@@ -6,7 +6,8 @@ import pytest
 
 from macforge.gen.cli import main
 from macforge.gen.registry import get_unit
-from macforge.gen.report import RATIOS, part_rows, ratio_rows, report_text, work_rows
+from macforge.gen.report import (RATIOS, part_rows, ratio_rows, report_configs, report_text,
+                                 work_rows)
 from macforge.gen.report_cache import ReportCache, generator_fingerprint
 from macforge.gen.report_plots import write_plots
 from macforge.synth.report import Column, format_markdown
@@ -166,3 +167,16 @@ def test_plots_draw_what_the_rows_hold(tmp_path):
     assert [path.name for path in paths] == ["area_by_format.png", "lmul_vs_exact.png"]
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in paths)
     assert write_plots([], tmp_path / "none") == []
+
+
+def test_the_quick_sweep_answers_the_questions_of_the_full_one():
+    quick, full = report_configs(), report_configs(full=True)
+    assert len(quick) < len(full) and all(config in full for config in quick)
+    tops = {get_unit(kind).top_name(get_unit(kind).resolve(params)) for kind, params in quick}
+    for question, numerator, denominator in RATIOS:
+        for kind, params in (numerator, denominator):
+            assert get_unit(kind).top_name(get_unit(kind).resolve(params)) in tops, question
+    # Cells per PE of every PE kind the arrays take, and at two sizes for the INT8 PE.
+    arrays = [params for kind, params in quick if kind == "systolic"]
+    assert {params["rows"] for params in arrays if params["pe"] == "int_mac"} == {4, 8}
+    assert {params["pe"] for params in arrays} == {"int_mac", "fp_mac"}
