@@ -58,11 +58,13 @@ class IntMacArithmetic(MacArithmetic):
         As the ``int_mac`` unit's.
     """
 
-    def __init__(self, *, a_width, b_width, signed, acc_width, overflow, pipeline_stages):
+    def __init__(self, *, a_width, b_width, signed, acc_width, overflow, pipeline_stages,
+                 multiplier="tree"):
         super().__init__(a_width=a_width, b_width=b_width, acc_width=acc_width,
                          pipeline_stages=pipeline_stages)
         self.signed = signed
         self.overflow = overflow
+        self.multiplier = multiplier
         # The low part: k accumulator bits plus the product, summed modulo 2^(k+1).  With
         # s = "operand signs differ" (0 unsigned), acc[:k] + a*b + s*2^k lies in
         # [0, 2^(k+1)): unsigned, k = a_width + b_width bounds the product; signed, the
@@ -105,7 +107,13 @@ class IntMacArithmetic(MacArithmetic):
         # Booth recoding halves the rows of the tree, but costs a multiplexer per
         # partial-product bit: small unsigned products come out smaller as a plain AND
         # array (8x8: 504 against 510 generic cells; 16x16: 1711 against 1541).
-        if self.signed or self.a_width * self.b_width > 64:
+        if self.multiplier == "dsp":
+            # One multiply operator, which FPGA synthesis maps to a DSP block: its low
+            # bits are the product modulo 2^(k+1), one row of the tree.
+            product = Signal(sum_width, name="product")
+            m.d.comb += product.eq(self.widen(a) * self.widen(b))
+            columns, constant = [[product[index]] for index in range(sum_width)], 0
+        elif self.signed or self.a_width * self.b_width > 64:
             columns, constant = booth_columns(m, a, b, sum_width, signed=self.signed)
         else:
             columns, constant = and_columns(a, b, sum_width)

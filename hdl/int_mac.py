@@ -35,6 +35,12 @@ class IntMAC(MultiplyAccumulator):
         product in carry-save form (two rows, no carry-propagate adder before it), the
         second the operands; more stack on the product.  ``en`` and ``clear`` travel with
         their operands, so back-to-back accumulation holds at every depth.
+    multiplier : {"tree", "dsp"}
+        ``tree`` (default): Booth or AND partial products summed with the accumulator in
+        one carry-save tree, the fewest generic gates, but an FPGA tool sees no multiply
+        to put in a DSP block.  ``dsp``: the product is one multiply operator (``a * b``
+        in the Verilog), which iCE40 and ECP5 synthesis map to DSP blocks, then one row
+        of the same tree.
 
     Attributes
     ----------
@@ -64,6 +70,9 @@ class IntMAC(MultiplyAccumulator):
         ChoiceParameter("overflow", "wrap", "accumulator overflow: wrap modulo 2^acc_width "
                         "or saturate to its range", options=("wrap", "saturate")),
         MAC_PIPELINE_STAGES,
+        ChoiceParameter("multiplier", "tree", "tree: partial products and the accumulator "
+                        "in one carry-save tree (fewest gates); dsp: one multiply operator, "
+                        "which FPGA synthesis maps to DSP blocks", options=("tree", "dsp")),
     )
 
     def __init__(self, **params):
@@ -91,6 +100,8 @@ class IntMAC(MultiplyAccumulator):
             name += "_sat"
         if params["pipeline_stages"]:
             name += f"_p{params['pipeline_stages']}"
+        if params["multiplier"] != "tree":
+            name += f"_{params['multiplier']}"
         return name
 
     @property
