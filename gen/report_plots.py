@@ -18,7 +18,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 
 from .claims import CLAIMS  # noqa: E402
-from .report import part_rows, ratio_rows  # noqa: E402
+from .report import gate_rows, part_rows, ratio_rows  # noqa: E402
 
 __all__ = ["write_plots"]
 
@@ -46,7 +46,7 @@ def _save(figure, path):
 
 def _area_by_format(rows, path):
     series = defaultdict(dict)
-    for row in rows:
+    for row in gate_rows(rows):
         params = row["params"]
         if row["kind"] in ("lmul", "fmul") and not params.get("pipeline_stages"):
             series[row["kind"]][params["format"]] = row["cells"]

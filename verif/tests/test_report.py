@@ -103,7 +103,7 @@ def test_every_bit_serial_report_config_has_its_reference_synthesized():
 
 @pytest.mark.parametrize("argv,words", [
     (["--units", "nosuch"], ["unit 'nosuch' is unknown", "lmul"]),
-    (["--flows", "gates,fpga"], ["flows", "gates,fpga", "gates"]),
+    (["--flows", "gates,vivado"], ["flows", "gates,vivado", "ecp5, fpga, gates, ice40"]),
     (["--flows", ""], ["flows", "''"]),
     (["--jobs", "0"], ["jobs", "0", ">= 1"]),
 ])

