@@ -58,6 +58,8 @@ class IntMAC(MultiplyAccumulator):
 
     kind = "int_mac"
     summary = "integer multiply-accumulate: acc <- (clear ? 0 : acc) + a * b"
+    # The INT8 MAC, and its multiply in a DSP block for the FPGA flows.
+    report_configs = ({}, {"multiplier": "dsp"})
     parameters = Schema(
         IntParameter("a_width", 8, "bits of a", minimum=_MIN_OPERAND_WIDTH,
                      maximum=_MAX_OPERAND_WIDTH),
