@@ -173,7 +173,9 @@ def fpga_count(verilog_path, top, metadata, *, family, work_dir, dsp=True, timeo
            f"{WRAPPER_TOP} -json wrapped.json\n", timeout)
     completed = subprocess.run(
         [nextpnr, *chosen.device_args, "--json", "wrapped.json", chosen.constraints_arg,
-         "--freq", "12", "--report", "report.json", "-q", "-l", "nextpnr.log"],
+         # A design slower than the 12 MHz asked for still completes with its Fmax.
+         "--freq", "12", "--timing-allow-fail", "--report", "report.json", "-q", "-l",
+         "nextpnr.log"],
         cwd=work_dir, capture_output=True, text=True, timeout=timeout)
     report = work_dir / "report.json"
     if completed.returncode != 0 or not report.is_file():

@@ -39,7 +39,7 @@ VARIANTS = {
     "fmul": [{"format": "bf16", "saturate": True}],
     "int_mac": [{"a_width": 5, "b_width": 7, "signed": False, "acc_width": 14,
                  "overflow": "saturate"},
-                {"multiplier": "dsp", "overflow": "saturate", "pipeline_stages": 1}],
+                {"multiplier": "dsp", "signed": False, "acc_width": 16}],
     "fp_mac": [{"in_format": "e5m2", "acc_format": "fp16", "mul": "lmul", "pipeline_stages": 1}],
 }
 

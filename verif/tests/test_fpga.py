@@ -34,13 +34,14 @@ def test_a_combinational_unit_gets_the_wrapper_clock(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family", ["ice40", "ecp5"])
-def test_resources_and_fmax_of_a_small_unit(family, tmp_path):
-    emitted = emit("lmul", {"format": "e4m3"}, out_dir=tmp_path)
-    result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata, family=family,
+def test_resources_and_fmax_of_a_small_unit(tmp_path):
+    # iCE40 here, ECP5 in the DSP test below.  fp_mac misses the 12 MHz asked for on an
+    # up5k (about 11): the flow still reports what it reached.
+    emitted = emit("fp_mac", {"in_format": "e4m3", "acc_format": "fp16"}, out_dir=tmp_path)
+    result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata, family="ice40",
                         work_dir=tmp_path / "work")
-    assert result["luts"] > 10 and result["flops"] == 0 and result["dsps"] == 0
-    assert result["fmax_mhz"] > 10
+    assert result["luts"] > 100 and result["flops"] == 16 and result["dsps"] == 0
+    assert result["fmax_mhz"] > 5 and "fmax_note" not in result
 
 
 @pytest.mark.slow
