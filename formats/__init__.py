@@ -2,8 +2,8 @@
 
 from .float_format import KINDS, NAMED_FORMATS, FloatFormat
 from .serial_digits import BITS_PER_CYCLE, DigitPlan, serial_digits
-from .weight_dtype import DTYPES, MAX_WEIGHT_MAGNITUDE, WeightDtype, signed_width
+from .weight_dtype import DTYPES, MAX_WEIGHT_MAGNITUDE, WeightDtype, signed_range, signed_width
 
 __all__ = ["FloatFormat", "NAMED_FORMATS", "KINDS", "WeightDtype", "DTYPES",
-           "MAX_WEIGHT_MAGNITUDE", "signed_width", "DigitPlan", "serial_digits",
+           "MAX_WEIGHT_MAGNITUDE", "signed_width", "signed_range", "DigitPlan", "serial_digits",
            "BITS_PER_CYCLE"]

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WeightDtype", "DTYPES", "MAX_WEIGHT_MAGNITUDE", "signed_width"]
+__all__ = ["WeightDtype", "DTYPES", "MAX_WEIGHT_MAGNITUDE", "signed_width", "signed_range"]
+
+
+def signed_range(bits):
+    """``(lowest, highest)`` of a two's complement integer of ``bits`` bits."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
 def signed_width(low, high):
@@ -85,6 +90,13 @@ class WeightDtype:
     @property
     def max_magnitude(self):
         return max(-self.min_value, self.max_value)
+
+    @property
+    def sign_code(self):
+        """The code with only its sign bit set: -0 of a sign-magnitude type (what its
+        er/ea variants give their special value), the most negative two's complement
+        integer."""
+        return 1 << (self.code_bits - 1)
 
     def value(self, code, sel=0):
         """The value of one ``code`` under selector ``sel``."""

@@ -17,7 +17,7 @@ starts on the next cycle from a cleared partial sum.
 from amaranth.hdl import C, Module, Mux, Signal, signed
 from amaranth.lib.wiring import In, Out
 
-from macforge.formats import MAX_WEIGHT_MAGNITUDE, signed_width
+from macforge.formats import MAX_WEIGHT_MAGNITUDE, signed_range, signed_width
 
 from .named import named
 from .parameters import BoolParameter, DtypeParameter, IntParameter
@@ -35,12 +35,8 @@ _MAX_GROUP_SIZE = 4096
 _MAX_SCALE_BITS = 16
 
 
-def _activation_range(a_width):
-    return -(1 << (a_width - 1)), (1 << (a_width - 1)) - 1
-
-
 def _product_range(a_width, low, high):
-    a_low, a_high = _activation_range(a_width)
+    a_low, a_high = signed_range(a_width)
     corners = [a * w for a in (a_low, a_high) for w in (low, high)]
     return min(corners), max(corners)
 

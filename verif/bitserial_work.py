@@ -15,6 +15,7 @@ import dataclasses
 
 import numpy as np
 
+from macforge.formats import signed_range
 from macforge.gen.registry import get_unit
 
 from .stream_work import Scenario
@@ -82,8 +83,7 @@ class Operands:
         self.params = params
         self.dtype = params["dtype"]
         self.group_size = params["group_size"]
-        self.a_low = -(1 << (params["a_width"] - 1))
-        self.a_high = (1 << (params["a_width"] - 1)) - 1
+        self.a_low, self.a_high = signed_range(params["a_width"])
         self.scale_max = (1 << params["scale_bits"]) - 1
         self.codes = np.arange(1 << self.dtype.code_bits)
 
@@ -110,12 +110,6 @@ class Operands:
         values = self.dtype.decode(self.codes, sel)
         return self.dtype.codes_of(int(pick(values)), sel)[0]
 
-    @property
-    def special_code(self):
-        """The code with only the sign bit set: -0 of the sign-magnitude types, whose
-        variants give it their special value; the most negative two's complement code."""
-        return 1 << (self.dtype.code_bits - 1)
-
     def extreme(self, groups, *, weights, activations, scale="max"):
         """A dot product of constant or alternating extremes.
 
@@ -128,7 +122,7 @@ class Operands:
         sel = self.selectors(groups)
         group_sel = np.zeros(groups, dtype=np.int64) if sel is None else sel
         per_group = {
-            "special": lambda s: [self.special_code],
+            "special": lambda s: [self.dtype.sign_code],
             "min": lambda s: [self.code_of(np.min, s)],
             "max": lambda s: [self.code_of(np.max, s)],
             "alternating": lambda s: [self.code_of(np.min, s), self.code_of(np.max, s)],

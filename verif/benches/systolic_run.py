@@ -13,19 +13,8 @@ _CYCLES_PER_ITEM = 8
 
 
 async def run_scenario(port, scenario, metadata):
-    """Drive ``scenario`` (its prelude and a reset first, if it has one).
-
-    Returns
-    -------
-    Observed
-        Beats taken and rows seen in the scenario's own stretch, cycles counted from its
-        first cycle (after the reset, if any).
-
-    Raises
-    ------
-    AssertionError
-        When the array stops taking the beats it is offered.
-    """
+    """:func:`~.stream_run.run_stream` of ``scenario`` with the array's result ports
+    (``y``, ``out_last``), a settling time and a stall budget grown with R and C."""
     rows, cols = metadata["params"]["rows"], metadata["params"]["cols"]
     return await run_stream(
         port, scenario, metadata, outputs=("y", "out_last"),

@@ -4,7 +4,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from macforge.formats import NAMED_FORMATS, FloatFormat
+from macforge.formats import DTYPES, NAMED_FORMATS, FloatFormat
 
 # Formats with an independent numpy implementation, and the unsigned view of each.
 REFERENCES = {
@@ -143,3 +143,12 @@ def test_subnormal_and_normal_boundaries_match_reference(name):
     assert fmt.decode(fmt.max_subnormal) == float(info.smallest_normal) - smallest
     assert fmt.decode(fmt.min_normal) == float(info.smallest_normal)
     assert fmt.decode(1) == smallest
+
+
+def test_the_sign_code_is_what_the_special_values_replace():
+    # fp4: code 1000 is -0, which the variants read as +-10 / +-16; int4: 1000 is -8.
+    assert DTYPES["fp4"].value(DTYPES["fp4"].sign_code) == 0
+    assert [DTYPES[f"fp4_{v}"].value(8) for v in ("er_pos", "er_neg", "ea_pos", "ea_neg")] == [
+        10, -10, 16, -16]
+    assert DTYPES["fp3_ea_neg"].sign_code == 4 and DTYPES["fp3_ea_neg"].value(4) == -6
+    assert DTYPES["int4"].value(DTYPES["int4"].sign_code) == -8
