@@ -27,9 +27,14 @@ from .parameters import IntParameter, Schema
 __all__ = ["BitSerialPE"]
 
 
-def _case(m, index, count):
-    """Case ``index`` of ``count``, the last one the default: a full case for lint."""
-    return m.Case(index) if index < count - 1 else m.Default()
+def _select(m, index, choices, target):
+    """``target`` = ``choices[index]``, one full case per choice (the last the default,
+    so lint sees every index covered)."""
+    with m.Switch(index):
+        for number, choice in enumerate(choices):
+            with m.Case(number) if number < len(choices) - 1 else m.Default():
+                m.d.comb += target.eq(choice)
+    return target
 
 
 class BitSerialPE(DequantPE):
@@ -105,40 +110,37 @@ class BitSerialPE(DequantPE):
                         for shift in plan.cycle_shifts(cycle)} | {0})
         return bases, local
 
-    def _digit_table(self, local):
-        """Decoder key ``Cat(code, sel, digit)`` -> (nonzero, negative, local shift index)."""
+    def _digit_table(self, bases, local):
+        """Decoder key ``Cat(code, sel, digit)`` -> (nonzero, negative), then the local
+        shift's index when there is more than one local shift."""
         plan, dtype = self._plan, self.dtype
-        bases, _ = self._shifts()
         table = {}
         for sel in dtype.selectors:
             for code in range(1 << dtype.code_bits):
                 for cycle, digit in enumerate(plan.digits[sel][code]):
                     key = code | sel << dtype.code_bits | cycle << (dtype.code_bits
                                                                    + dtype.selector_bits)
-                    shift = abs(digit).bit_length() - 1 - bases[cycle]
-                    table[key] = ((1, int(digit < 0), local.index(shift)) if digit
-                                  else (0, 0, 0))
+                    shift = abs(digit).bit_length() - 1 - bases[cycle] if digit else local[0]
+                    row = (int(digit != 0), int(digit < 0), local.index(shift))
+                    table[key] = row if len(local) > 1 else row[:2]
         return table
 
     def beat_sum(self, m, activations, codes, sel, digit):
         bases, local = self._shifts()
-        table = self._digit_table(local)
+        table = self._digit_table(bases, local)
         terms, negatives = [], []
         for lane, (activation, code) in enumerate(zip(activations, codes)):
             nonzero = Signal(name=f"lane{lane}_nonzero")
             negative = Signal(name=f"lane{lane}_negative")
-            if len(local) == 1:  # every digit's shift is the cycle's base: no multiplexer
-                lookup(m, Cat(code, sel, digit),
-                       {key: row[:2] for key, row in table.items()}, (nonzero, negative))
-                shifted = activation
-            else:
+            decoded = [nonzero, negative]
+            shifted = activation  # every digit's shift is the cycle's base: no multiplexer
+            if len(local) > 1:
                 shift = Signal(range(len(local)), name=f"lane{lane}_shift")
-                lookup(m, Cat(code, sel, digit), table, (nonzero, negative, shift))
-                shifted = Signal(signed(self.a_width + local[-1]), name=f"lane{lane}_shifted")
-                with m.Switch(shift):
-                    for index, amount in enumerate(local):
-                        with _case(m, index, len(local)):
-                            m.d.comb += shifted.eq(activation << amount)
+                decoded.append(shift)
+                shifted = _select(m, shift, [activation << amount for amount in local],
+                                  Signal(signed(self.a_width + local[-1]),
+                                         name=f"lane{lane}_shifted"))
+            lookup(m, Cat(code, sel, digit), table, tuple(decoded))
             magnitude = Mux(nonzero, shifted, 0)
             terms.append(named(m, f"lane{lane}_term", Mux(negative, ~magnitude, magnitude)))
             negatives.append(negative)
@@ -146,9 +148,5 @@ class BitSerialPE(DequantPE):
         lanes_sum = named(m, "lanes_sum", sum(terms) + sum(negatives))
         if len(set(bases)) == 1:
             return lanes_sum << bases[0]
-        part = Signal(signed(len(lanes_sum) + max(bases)), name="digit_sum")
-        with m.Switch(digit):
-            for cycle, base in enumerate(bases):
-                with _case(m, cycle, len(bases)):
-                    m.d.comb += part.eq(lanes_sum << base)
-        return part
+        return _select(m, digit, [lanes_sum << base for base in bases],
+                       Signal(signed(len(lanes_sum) + max(bases)), name="digit_sum"))
