@@ -6,6 +6,7 @@ Usage errors exit with status 2 and a one-line message, never a traceback.
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -192,8 +193,7 @@ def _run_report(arguments):
         print(f"\n{claims}")
     accuracy = accuracy_claim_rows()
     print(f"\n{accuracy_text(accuracy)}")
-    command = "macforge report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] \
-        else "macforge report"
+    command = " ".join(["macforge", *map(shlex.quote, arguments.argv)])
     paths = write_report_files(rows, arguments.out, command=command, extra_sections=[
         ("The papers' area claims beside our measurements", claims_markdown(rows)),
         ("L-Mul's accuracy claims, measured", accuracy_markdown(accuracy))])
@@ -216,7 +216,9 @@ def _run_list(arguments):
 def main(argv=None):
     """Entry point of the ``macforge`` console script; returns the exit status."""
     parser = _build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     arguments = parser.parse_args(argv)
+    arguments.argv = argv  # the command as given, which the report quotes
     runners = {"emit": _run_emit, "synth": _run_synth, "report": _run_report, "list": _run_list}
     try:
         runners[arguments.command](arguments)

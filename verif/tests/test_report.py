@@ -147,6 +147,7 @@ def test_report_writes_its_files_and_reuses_the_cache(tmp_path, capsys):
     assert csv_lines[0].startswith("kind,top,flow,cells") and len(csv_lines) == len(results) + 1
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "| lmul | lmul_e4m3 |" in markdown and "amaranth" in markdown
+    assert f"`macforge {' '.join(argv)}`" in markdown
     assert "## L-Mul's accuracy claims, measured" in markdown
     assert (tmp_path / "out" / "area_by_format.png").is_file()
     assert "(cached)" not in first.err
