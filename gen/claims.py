@@ -3,7 +3,8 @@
 Each claim is a cost ratio a paper states and the report's ratio (:data:`~.report.RATIOS`)
 that measures the same thing here.  The verdict compares the two: within
 :data:`AGREEMENT` of the paper's figure the claim reproduces; otherwise the report says
-which way ours lies.  A claim whose units were not synthesized (``--units``) is left out.
+which way ours lies, in every flow that measured both units.  A claim whose units were
+not synthesized (``--units``) is left out.
 """
 
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ CLAIMS = (
 
 CLAIM_COLUMNS = (Column("source", align="left"), Column("statement", align="left"),
                  Column("paper", fmt=".2f"), Column("ours", fmt=".3f"),
+                 Column("flow", align="left"), Column("measure", align="left"),
                  Column("measured_by", "measured by", align="left"),
                  Column("verdict", align="left"))
 
@@ -76,18 +78,19 @@ def _verdict(claim, ours):
 
 
 def claim_rows(rows):
-    """One row per claim whose ratio the report rows hold: the paper's figure, ours, the
-    ratio's units and the verdict."""
-    measured = {ratio["comparison"]: ratio for ratio in ratio_rows(rows)}
+    """One row per claim and flow whose ratio the report rows hold: the paper's figure,
+    ours, the flow and its measure, the ratio's units and the verdict."""
+    measured = {}
+    for ratio in ratio_rows(rows):
+        measured.setdefault(ratio["comparison"], []).append(ratio)
     result = []
     for claim in CLAIMS:
-        ratio = measured.get(claim.comparison)
-        if ratio is None:
-            continue
-        result.append({"source": claim.source, "statement": claim.statement,
-                       "paper": claim.paper, "ours": ratio["ratio"],
-                       "measured_by": f"{ratio['numerator']} / {ratio['denominator']}",
-                       "verdict": _verdict(claim, ratio["ratio"])})
+        for ratio in measured.get(claim.comparison, ()):
+            result.append({"source": claim.source, "statement": claim.statement,
+                           "paper": claim.paper, "ours": ratio["ratio"],
+                           "flow": ratio["flow"], "measure": ratio["measure"],
+                           "measured_by": f"{ratio['numerator']} / {ratio['denominator']}",
+                           "verdict": _verdict(claim, ratio["ratio"])})
     return result
 
 
@@ -103,5 +106,6 @@ def claims_markdown(rows):
     if not claims:
         return "No claim's units were synthesized in this report."
     return (f"A claim reproduces when our ratio is within {AGREEMENT:.0%} of the paper's "
-            f"(or, for an upper bound, at most it). Ours are generic-gate cells.\n\n"
+            f"(or, for an upper bound, at most it). Ours are measured in every flow the "
+            f"report ran, each by its own cost (the measure column).\n\n"
             + format_markdown(claims, CLAIM_COLUMNS))

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from macforge.hdl.parameters import BoolParameter
 
 from .emit import prepare, prepare_output_dir, write
@@ -18,7 +20,7 @@ from .accuracy import accuracy_markdown, accuracy_text
 from .accuracy import claim_rows as accuracy_claim_rows
 from .claims import claims_markdown, claims_text
 from .registry import UNITS, get_unit
-from .report import report_rows, report_text, synthesize
+from .report import report_configs, report_text, select_configs, synthesize, unit_rows
 from .report_cache import ReportCache
 from .report_flows import FLOW_GROUPS, GATES, expand_flows
 from .report_outputs import write_report_files
@@ -102,16 +104,24 @@ def _build_parser():
                         help="every report configuration, the 8x8 floating-point arrays "
                              "included (default: the quick sweep, which answers the same "
                              "questions in half the time)")
+    report.add_argument("--where", nargs="+", default=None, metavar="KEY=VALUE",
+                        help="only the configurations with these parameter values "
+                             "(e.g. format=e4m3)")
     report.add_argument("--flows", default=GATES, metavar="FLOW[,FLOW]",
                         help=f"synthesis flows, comma-separated: gates (generic gates), fpga "
-                             f"(= {','.join(FLOW_GROUPS['fpga'])}: LUTs, DSP blocks, Fmax) "
+                             f"(= {','.join(FLOW_GROUPS['fpga'])}: LUTs, DSP blocks, Fmax), "
+                             f"asic (OSU 0.18 um cells: um^2, NAND2 equivalents) "
                              f"(default: %(default)s)")
     report.add_argument("--out", default="build/report", metavar="DIR",
                         help="where units and counts are written (default: build/report)")
     report.add_argument("--json", default=None, metavar="PATH",
                         help="also write results.json here")
     report.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="Yosys runs at once (default: one per core)")
+                        help="flows run at once on this machine (default: one per core)")
+    report.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the flows on the Dask cluster of this scheduler "
+                             "(tcp://host:8786) instead; its workers need macforge installed, "
+                             "the cache stays here")
     report.add_argument("--cache", default="build/cache", metavar="DIR",
                         help="results of earlier runs, reused when the design and the flow "
                              "are unchanged (default: %(default)s)")
@@ -163,9 +173,45 @@ def _run_synth(arguments):
     print(f"{result['top']}: {result['cells']} cells, {result['flops']} flops -> {target}")
 
 
-def _progress(done, total, top, cached):
-    print(f"[{done:>{len(str(total))}}/{total}] {top}{' (cached)' if cached else ''}",
-          file=sys.stderr, flush=True)
+class _ProgressBar:
+    """The report's progress on stderr: one bar, the last finished run beside it."""
+
+    def __init__(self):
+        self.bar = None
+        self.cached = 0
+
+    def __call__(self, done, total, label, cached):
+        self.cached += cached
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
+        self.bar.set_postfix_str(f"{label}{' (cached)' if cached else ''}", refresh=False)
+        self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _where(pairs):
+    where = {}
+    for pair in pairs or ():
+        key, equals, value = pair.partition("=")
+        if not equals or not key:
+            raise UsageError(f"where takes KEY=VALUE pairs, not {pair!r}")
+        where[key.strip()] = value.strip()
+    return where
+
+
+def _dask_client(address):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("scheduler needs Dask's distributed package "
+                         "(pip install distributed)") from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UsageError(f"scheduler {address!r} cannot be reached: {error}") from None
 
 
 def _run_report(arguments):
@@ -175,6 +221,11 @@ def _run_report(arguments):
     if arguments.jobs is not None and arguments.jobs < 1:
         raise UsageError(f"jobs must be an integer >= 1, not {arguments.jobs!r}")
     kinds = [_checked(get_unit, kind).kind for kind in arguments.units or UNITS]
+    where = _where(arguments.where)
+    configs = _checked(select_configs, report_configs(kinds, full=arguments.all), where)
+    if not configs:
+        raise UsageError(f"no report configuration of {', '.join(kinds)} has "
+                         f"{' '.join(arguments.where)}")
     flows = _checked(expand_flows, arguments.flows)
     available = []
     for flow in flows:
@@ -184,9 +235,16 @@ def _run_report(arguments):
         else:
             available.append(flow)
     cache = None if arguments.no_cache else ReportCache(arguments.cache)
+    client = _dask_client(arguments.scheduler) if arguments.scheduler else None
     started = time.perf_counter()
-    rows = report_rows(arguments.out, kinds=kinds, full=arguments.all, flows=available,
-                       jobs=arguments.jobs, cache=cache, progress=_progress)
+    progress = _ProgressBar()
+    try:
+        rows = unit_rows(configs, arguments.out, flows=available, jobs=arguments.jobs,
+                         cache=cache, progress=progress, client=client)
+    finally:
+        progress.close()
+        if client is not None:
+            client.close()
     print(report_text(rows))
     claims = claims_text(rows)
     if claims:
@@ -200,7 +258,8 @@ def _run_report(arguments):
     paths = (*paths, *write_plots(rows, arguments.out))
     if arguments.json:  # a copy of results.json where the caller wants it
         Path(arguments.json).write_text((Path(arguments.out) / "results.json").read_text())
-    print(f"\n{len(rows)} configurations in {time.perf_counter() - started:.1f} s; "
+    print(f"\n{len(rows)} rows ({progress.cached} from the cache) in "
+          f"{time.perf_counter() - started:.1f} s; "
           f"{', '.join(str(path) for path in paths)}")
 
 

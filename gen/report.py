@@ -1,21 +1,24 @@
 """The area comparison `make report` prints: every unit's report configurations,
-synthesized to generic gates, and the ratios that answer the seed papers' questions."""
+synthesized in each flow asked for (generic gates, FPGA, ASIC), and the ratios that answer
+the seed papers' questions."""
 
 import json
 import os
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from macforge.synth.fpga import FAMILIES
 from macforge.synth.report import Column, format_table
 
 from .emit import Emitted, prepare, write
-from .report_flows import FLOW, GATES, count_gates, expand_flows
+from .report_flows import ASIC, FLOW, FLOWS, GATES, count_gates, expand_flows
 from .registry import UNITS, get_unit
 
-__all__ = ["RATIOS", "FLOW", "synthesize", "count_gates", "report_configs", "report_rows",
-           "unit_rows", "gate_rows", "ratio_rows", "part_rows", "work_rows", "report_tables",
-           "report_text"]
+__all__ = ["RATIOS", "FLOW", "synthesize", "count_gates", "report_configs", "select_configs",
+           "report_rows", "unit_rows", "run_flow", "run_flow_task", "gate_rows", "ratio_rows",
+           "part_rows", "work_rows", "report_tables", "report_text"]
 
 def _fp_mac(in_format, acc_format, mul):
     return "fp_mac", {"in_format": in_format, "acc_format": acc_format, "mul": mul}
@@ -84,27 +87,58 @@ def report_configs(kinds=None, *, full=False):
     return configs
 
 
-def report_rows(out_dir, *, kinds=None, full=False, flows=None, jobs=None, cache=None,
-                progress=None):
+def select_configs(configs, where):
+    """The ``(kind, params)`` of ``configs`` whose parameters have the values ``where``
+    gives (``{name: value}``, values as Python values or command-line text, read by each
+    unit's own parameter).  A name no unit among ``configs`` has, or a value a unit
+    rejects, is a ValueError naming it and what is allowed."""
+    units = {kind: get_unit(kind) for kind, _ in configs}
+    names = sorted({name for unit in units.values() for name in unit.parameters.names})
+    unknown = sorted(set(where) - set(names))
+    if unknown:
+        raise ValueError(f"configuration key {unknown[0]!r} is not a parameter of "
+                         f"{', '.join(units)}; allowed: {', '.join(names)}")
+    chosen = []
+    for kind, config in configs:
+        unit = units[kind]
+        if not set(where) <= set(unit.parameters.names):
+            continue
+        given = unit.params_json(unit.resolve(config))
+        if all(given[name] == parameter.to_json(parameter.parse(where[name]))
+               for name in where for parameter in [unit.parameters[name]]):
+            chosen.append((kind, config))
+    return chosen
+
+
+def report_rows(out_dir, *, kinds=None, full=False, where=None, flows=None, jobs=None,
+                cache=None, progress=None, client=None):
     """Synthesize the report configurations of ``kinds`` (default: every unit), the quick
-    ones or all (``full``), in ``flows``; one row per configuration and flow
-    (:func:`unit_rows`)."""
-    return unit_rows(report_configs(kinds, full=full), out_dir, flows=flows, jobs=jobs,
-                     cache=cache, progress=progress)
+    ones or all (``full``), those ``where`` selects (:func:`select_configs`), in
+    ``flows``; one row per configuration and flow (:func:`unit_rows`)."""
+    configs = report_configs(kinds, full=full)
+    if where:
+        configs = select_configs(configs, where)
+    return unit_rows(configs, out_dir, flows=flows, jobs=jobs, cache=cache,
+                     progress=progress, client=client)
 
 
-def unit_rows(configs, out_dir, *, flows=None, jobs=None, cache=None, progress=None):
+def unit_rows(configs, out_dir, *, flows=None, jobs=None, cache=None, progress=None,
+              client=None):
     """Synthesize ``(kind, params)`` configurations, each into ``out_dir/<top>``, in each
     of ``flows`` (:data:`~.report_flows.FLOWS` entries; default: generic gates); one row
     per configuration and flow, configuration by configuration, with its ``flow`` name,
     tool versions, parts and reference (:func:`_parts`).
 
     Emission runs here one unit after the other, each unit then synthesized while the
-    next is emitted; the flows run in ``jobs`` threads at once (default: one per core).
-    With a :class:`~.report_cache.ReportCache`, a unit emitted before by the same
-    generator is copied from it instead, and a Verilog text run before through the same
-    flow and tools is not run again.  ``progress(done, total, label, cached)`` is called
-    as each configuration and flow finishes.
+    next is emitted: in ``jobs`` threads at once (default: one per core), the tools
+    working in the unit's directory; or, given a Dask ``client``
+    (``distributed.Client``), as tasks on its cluster's workers, each working in a
+    scratch directory of its own (:func:`run_flow_task`).  With a
+    :class:`~.report_cache.ReportCache`, a unit emitted before by the same generator is
+    copied from it instead, and a Verilog text run before through the same flow and tools
+    is not run again; the cache is read and written here, so workers need only the tools.
+    ``progress(done, total, label, cached)`` is called as each configuration and flow
+    finishes.
     """
     out_dir = Path(out_dir)
     flows = list(flows or expand_flows(GATES))
@@ -112,30 +146,63 @@ def unit_rows(configs, out_dir, *, flows=None, jobs=None, cache=None, progress=N
     finished = []
     lock = threading.Lock()
 
-    def run(flow, unit, directory):
-        verilog = unit.verilog_path.read_text()
-        versions = flow.versions()
-        row = cache.synthesis(verilog, flow.key, versions) if cache is not None else None
-        cached = row is not None
-        if not cached:
-            row = {**flow.run(unit, directory), "flow": flow.name, "tools": versions}
-            if cache is not None:
-                cache.store_synthesis(verilog, flow.key, versions, row)
+    def finish(label, cached):
         with lock:
-            finished.append(unit.top)
+            finished.append(label)
             if progress is not None:
-                progress(len(finished), total, f"{unit.top} {flow.name}", cached)
-        return row
+                progress(len(finished), total, label, cached)
 
-    # Each unit goes to its flows as soon as it is emitted, so emission (here, one unit
-    # after the other) overlaps the synthesis of the units before it.
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        futures = []
+    def when_done(verilog, flow, label):
+        def callback(future):
+            if future.exception() is None and cache is not None:
+                row = future.result()
+                cache.store_synthesis(verilog, flow.key, row["tools"], row)
+            finish(label, False)
+        return callback
+
+    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) if client is None else None
+    try:
+        results = []
         for kind, config in configs:
             unit, directory = _emit(kind, config, out_dir, cache)
             parts = _parts(kind, config)
-            futures += [(pool.submit(run, flow, unit, directory), parts) for flow in flows]
-        return [{**future.result(), **parts} for future, parts in futures]
+            verilog = unit.verilog_path.read_text()
+            for flow in flows:
+                label = f"{unit.top} {flow.name}"
+                row = (cache.synthesis(verilog, flow.key, flow.versions())
+                       if cache is not None else None)
+                if row is not None:
+                    finish(label, True)
+                    results.append((row, parts))
+                    continue
+                if client is None:
+                    future = pool.submit(run_flow, flow.name, unit, directory)
+                else:
+                    future = client.submit(run_flow_task, flow.name, unit.top, verilog,
+                                           unit.metadata, pure=False)
+                future.add_done_callback(when_done(verilog, flow, label))
+                results.append((future, parts))
+        return [{**(row if isinstance(row, dict) else row.result()), **parts}
+                for row, parts in results]
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def run_flow(flow_name, emitted, work_dir):
+    """The row of one flow run on an emitted unit, the tools working in ``work_dir``:
+    the flow's fields, its name and the versions of the tools it ran with."""
+    flow = FLOWS[flow_name]
+    return {**flow.run(emitted, Path(work_dir)), "flow": flow.name, "tools": flow.versions()}
+
+
+def run_flow_task(flow_name, top, verilog, metadata):
+    """:func:`run_flow` on a unit given as its Verilog text and metadata, in a scratch
+    directory: what a Dask worker runs, needing no file of the submitting machine."""
+    with tempfile.TemporaryDirectory(prefix=f"macforge_{top}_") as scratch:
+        verilog_path = Path(scratch) / f"{top}.v"
+        verilog_path.write_text(verilog)
+        return run_flow(flow_name, Emitted(top, verilog_path, None, metadata), scratch)
 
 
 def _emit(kind, config, out_dir, cache):
@@ -167,14 +234,21 @@ def gate_rows(rows):
 
 
 def ratio_rows(rows):
-    """The :data:`RATIOS` whose two units are both among the gate rows of ``rows``."""
-    cells = {row["top"]: row["cells"] for row in gate_rows(rows)}
+    """The :data:`RATIOS` whose two units are both among ``rows``, in every flow that
+    measured both: the ratio of the flow's cost (:attr:`~.report_flows.Flow.cost`:
+    cells, um^2, LUT4s), ``flow`` and ``measure`` naming it."""
+    costs = {}
+    for row in rows:
+        flow = FLOWS[row.get("flow", GATES)]
+        costs.setdefault(flow.name, {})[row["top"]] = flow.cost(row)
     ratios = []
     for question, numerator, denominator in RATIOS:
         top, base = _top(*numerator), _top(*denominator)
-        if top in cells and base in cells:
-            ratios.append({"comparison": question, "numerator": top, "denominator": base,
-                           "ratio": cells[top] / cells[base]})
+        for flow_name, cost in costs.items():
+            if top in cost and base in cost:
+                ratios.append({"comparison": question, "flow": flow_name,
+                               "measure": FLOWS[flow_name].measure, "numerator": top,
+                               "denominator": base, "ratio": cost[top] / cost[base]})
     return ratios
 
 
@@ -224,7 +298,7 @@ def work_rows(rows):
 def _fpga_rows(rows):
     result = []
     for row in rows:
-        if row.get("flow", GATES) == GATES:
+        if row.get("flow") not in FAMILIES:
             continue
         nodsp = row.get("nodsp") or {}
         result.append({**row, "nodsp_luts": nodsp.get("luts"),
@@ -234,17 +308,20 @@ def _fpga_rows(rows):
 
 def report_tables(rows):
     """The report's tables of ``rows``: ``(title, table rows, columns)``, in order; empty
-    tables left out.  The gate tables read the generic-gate rows, the FPGA table the
-    others."""
+    tables left out.  The ratios cover every flow; the tables of cells, arrays and paces
+    read the generic-gate rows, the FPGA and ASIC tables their flows' rows."""
+    ratios = ratio_rows(rows)
     fpga = _fpga_rows(rows)
+    asic = [row for row in rows if row.get("flow") == ASIC]
     rows = gate_rows(rows)
     tables = [
         ("Cells of every configuration", rows, [
             Column("kind", "unit", align="left"), Column("top", align="left"), Column("cells"),
             Column("flops"), Column("latency")]),
-        ("The ratios that answer the papers' questions", ratio_rows(rows), [
-            Column("comparison", align="left"), Column("numerator", align="left"),
-            Column("denominator", align="left"), Column("ratio", "cells ratio", fmt=".3f")]),
+        ("The ratios that answer the papers' questions", ratios, [
+            Column("comparison", align="left"), Column("flow", align="left"),
+            Column("measure", align="left"), Column("numerator", align="left"),
+            Column("denominator", align="left"), Column("ratio", fmt=".3f")]),
         ("Arrays: cells per PE against the PE alone", part_rows(rows), [
             Column("top", align="left"), Column("cells"), Column("parts", "PEs"),
             Column("per_part", "cells/PE", fmt=".0f"), Column("part", "PE", align="left"),
@@ -261,6 +338,10 @@ def report_tables(rows):
             Column("fmax_mhz", "Fmax MHz", fmt=".1f"),
             Column("nodsp_luts", "LUT4 no DSP"), Column("nodsp_fmax_mhz", "Fmax no DSP", fmt=".1f"),
             Column("fmax_note", "note", align="left")]),
+        ("ASIC: area in OSU 0.18 um standard cells", asic, [
+            Column("top", align="left"), Column("area_um2", "um^2", fmt=".0f"),
+            Column("nand2_eq", "NAND2 eq", fmt=".0f"), Column("cells"), Column("flops"),
+            Column("sequential_area_um2", "flops um^2", fmt=".0f")]),
     ]
     return [table for table in tables if table[1]]
 

