@@ -26,6 +26,7 @@ import numpy as np
 from macforge.formats import FloatFormat
 from macforge.sim import runner
 from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.benches.vector_harness import build_in_harness
 from macforge.verif.mac_array import IntMACArray
 from macforge.verif.vectors import exhaustive_pairs
 
@@ -101,8 +102,8 @@ def exhaustive_simulation(out_dir):
         params = {"format": "e4m3"}
         emitted = emit(kind, params, out_dir=out_dir / "units")
         started = time.perf_counter()
-        build = runner.build([emitted.verilog_path], emitted.top, build_root=out_dir / "sim",
-                             metadata=emitted.metadata)
+        build = build_in_harness(emitted.verilog_path, emitted.metadata,
+                                 build_root=out_dir / "sim")
         build_seconds = time.perf_counter() - started
         with tempfile.TemporaryDirectory(prefix="macforge_bench_") as directory:
             vectors = Path(directory) / "vectors.npz"

@@ -46,7 +46,8 @@ def count_gates(emitted, work_dir):
         "flops": counts["flops"],
         **{key: emitted.metadata[key] for key in _PACE_KEYS if key in emitted.metadata},
         "by_type": counts["by_type"],
-        "flow": FLOW,
+        "flow": GATES,
+        "flow_script": FLOW,
         "yosys_version": counts.get("yosys_version"),
     }
 
@@ -91,7 +92,7 @@ class Flow:
 
 
 def _gates(emitted, work_dir):
-    return {**count_gates(emitted, work_dir), "flow_script": FLOW}
+    return count_gates(emitted, work_dir)
 
 
 def _fpga(family):

@@ -10,6 +10,17 @@ The repository's top-level folders are installed as this package's subpackages:
 benches), ``macforge.sim`` (simulator runner) and ``macforge.synth`` (Yosys counts).
 """
 
-from macforge.gen.api import UNITS, Emitted, build, emit, emit_component, get_unit, synthesize
-
 __all__ = ["UNITS", "Emitted", "build", "emit", "emit_component", "get_unit", "synthesize"]
+
+
+def __getattr__(name):
+    # Loaded on first use: a bench process imports macforge.verif, and should not pay
+    # for Amaranth and the registry it never touches.
+    if name in __all__:
+        from macforge.gen import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'macforge' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

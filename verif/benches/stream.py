@@ -1,4 +1,5 @@
-"""A bench for fixed-latency units: owns clock and reset, streams vectors, reports.
+"""A bench for fixed-latency units: streams vectors through the unit in its harness,
+compares, reports.
 
 The unit is described by its metadata (docs/units.md section 1): which ports are inputs and
 outputs, the clock and reset names, and the latency.  The scoreboard aligns outputs
@@ -9,9 +10,11 @@ import os
 
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, Timer
+from cocotb.triggers import RisingEdge
 
 from macforge.formats import FloatFormat
+
+from .vector_harness import harness_clock, read_results, write_vectors
 
 __all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "check_outputs",
            "port_formats"]
@@ -23,7 +26,6 @@ EXPECTED_PREFIX = "expected_"
 """In the vector file, ``<port>`` arrays are inputs, ``expected_<port>`` outputs."""
 
 CLOCK_PERIOD_NS = 10
-RESET_CYCLES = 2
 MISMATCHES_SHOWN = 10
 REPORT_NAME = "mismatches.txt"
 
@@ -41,80 +43,39 @@ def load_vectors():
 
 
 class StreamBench:
-    """Drive one vector per cycle into a unit and collect its outputs.
+    """Stream vectors through a unit inside its :mod:`.vector_harness` and collect its
+    outputs: the clock runs in the simulator, and the bench awaits the whole run once.
 
     Parameters
     ----------
     dut : cocotb handle
-        The top module.
+        The harness (:data:`~.vector_harness.HARNESS_TOP`) around the unit.
     metadata : dict
         The unit's metadata: ``ports``, ``latency``, ``clock``, ``reset``.
     """
 
     def __init__(self, dut, metadata):
         self.dut = dut
-        self.latency = metadata["latency"]
-        self.clock = metadata["clock"]
-        self.reset = metadata["reset"]
-        control = {self.clock, self.reset}
-        self.inputs = [port["name"] for port in metadata["ports"]
-                       if port["dir"] == "in" and port["name"] not in control]
-        self.outputs = [port["name"] for port in metadata["ports"] if port["dir"] == "out"]
-        if self.latency > 0 and self.clock is None:
-            raise ValueError(f"metadata gives latency {self.latency} but no clock")
-
-    async def start(self):
-        """Start the clock and hold reset for a few cycles (clocked units only)."""
-        if self.clock is None:
-            return
-        clock = getattr(self.dut, self.clock)
-        Clock(clock, CLOCK_PERIOD_NS, unit="ns").start()
-        falling = FallingEdge(clock)
-        for name in self.inputs:
-            getattr(self.dut, name).value = 0
-        if self.reset is not None:
-            getattr(self.dut, self.reset).value = 1
-            for _ in range(RESET_CYCLES):
-                await falling
-            getattr(self.dut, self.reset).value = 0
-        await falling
+        self.metadata = metadata
+        if metadata["latency"] > 0 and metadata.get("clock") is None:
+            raise ValueError(f"metadata gives latency {metadata['latency']} but no clock")
 
     async def stream(self, inputs):
-        """Apply ``inputs`` (port -> int array, equal lengths), one vector per cycle.
+        """Apply ``inputs`` (port -> int array, equal lengths), one vector per cycle,
+        after the unit's reset.
 
         Returns
         -------
         dict
             Output port -> int64 array, element i the response to input vector i.
         """
-        count = len(next(iter(inputs.values())))
-        drivers = [(getattr(self.dut, name), [int(value) for value in inputs[name]])
-                   for name in self.inputs]
-        monitors = [getattr(self.dut, name) for name in self.outputs]
-        samples = [[] for _ in monitors]
-        if self.clock is None:
-            settle = Timer(1, unit="ns")
-            for index in range(count):
-                for handle, values in drivers:
-                    handle.value = values[index]
-                await settle
-                for handle, collected in zip(monitors, samples):
-                    collected.append(handle.value)
-        else:
-            # Inputs change on the falling edge and are captured by the next rising one;
-            # the response to vector i is visible latency falling edges after it was applied.
-            falling = FallingEdge(getattr(self.dut, self.clock))
-            for cycle in range(count + self.latency):
-                if cycle >= self.latency:
-                    for handle, collected in zip(monitors, samples):
-                        collected.append(handle.value)
-                if cycle < count:
-                    for handle, values in drivers:
-                        handle.value = values[cycle]
-                await falling
-        # LogicArray -> int after the run: converting inside the loop halves throughput.
-        return {name: np.array([int(value) for value in collected], dtype=np.int64)
-                for name, collected in zip(self.outputs, samples)}
+        count = write_vectors(inputs, self.metadata, os.getcwd())
+        self.dut.count.value = count
+        self.dut.start.value = 1
+        Clock(getattr(self.dut, harness_clock(self.metadata)), CLOCK_PERIOD_NS,
+              unit="ns").start()
+        await RisingEdge(self.dut.done)
+        return read_results(self.metadata, count, os.getcwd())
 
 
 def _describe(value, fmt):

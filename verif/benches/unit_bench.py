@@ -2,7 +2,8 @@
 
 Vectors and golden outputs come from the file named by ``MACFORGE_VECTORS`` (written by
 the pytest side from the numpy golden model); the unit's ports, clock, reset and latency
-from its metadata.  Clocked units take one vector per clock.
+from its metadata.  The unit runs inside its vector harness (:mod:`.vector_harness`), one
+vector per clock.
 """
 
 import cocotb
@@ -16,7 +17,5 @@ from .stream import StreamBench, check_outputs, load_vectors, port_formats
 async def outputs_match_golden_model(dut):
     metadata = bench_metadata()
     inputs, expected = load_vectors()
-    bench = StreamBench(dut, metadata)
-    await bench.start()
-    observed = await bench.stream(inputs)
+    observed = await StreamBench(dut, metadata).stream(inputs)
     check_outputs(inputs, expected, observed, formats=port_formats(metadata), log=dut._log)

@@ -10,6 +10,7 @@ from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim import runner
 from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.benches.vector_harness import build_in_harness
 
 BUILD_ROOT = Path("build")
 
@@ -29,12 +30,13 @@ def _emitted(kind, params_key):
 @functools.cache
 def _built(kind, params_key, simulator):
     emitted = _emitted(kind, params_key)
-    return runner.build([emitted.verilog_path], emitted.top, simulator=simulator,
-                        build_root=BUILD_ROOT / "sim", metadata=emitted.metadata)
+    return build_in_harness(emitted.verilog_path, emitted.metadata,
+                            build_root=BUILD_ROOT / "sim", simulator=simulator)
 
 
 def built_unit(kind, params, *, simulator=None):
-    """Emit and compile a unit for simulation, once per session and simulator."""
+    """Emit a unit and compile it inside its vector harness for simulation, once per
+    session and simulator."""
     return _built(kind, _key(params), simulator or runner.selected_simulator())
 
 
