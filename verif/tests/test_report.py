@@ -113,7 +113,7 @@ def test_every_bit_serial_report_config_has_its_reference_synthesized():
 
 @pytest.mark.parametrize("argv,words", [
     (["--units", "nosuch"], ["unit 'nosuch' is unknown", "lmul"]),
-    (["--flows", "gates,vivado"], ["flows", "gates,vivado", "ecp5, fpga, gates, ice40"]),
+    (["--flows", "gates,vivado"], ["flows", "gates,vivado", "asic, ecp5, fpga, gates, ice40"]),
     (["--flows", ""], ["flows", "''"]),
     (["--jobs", "0"], ["jobs", "0", ">= 1"]),
     (["--where", "colour=red"], ["configuration key 'colour'", "allowed", "format"]),
