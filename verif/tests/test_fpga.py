@@ -46,7 +46,7 @@ def test_resources_and_fmax_of_a_small_unit(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_unit_larger_than_the_device_is_counted_but_not_placed(tmp_path, monkeypatch):
+def test_a_unit_larger_than_the_device_or_the_limit_is_counted_but_not_placed(tmp_path, monkeypatch):
     monkeypatch.setitem(FAMILIES, "ice40", dataclasses.replace(FAMILIES["ice40"], capacity=20))
     emitted = emit("lmul", {"format": "e4m3"}, out_dir=tmp_path)
     result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata, family="ice40",
@@ -54,6 +54,11 @@ def test_a_unit_larger_than_the_device_is_counted_but_not_placed(tmp_path, monke
     assert result["luts"] > 20 and result["fmax_mhz"] is None
     assert result["fmax_note"] == f"not placed: {result['luts']} LUT4s, the device has 20"
     assert not (tmp_path / "work" / "wrapped.json").exists()
+    # Nor one above the limit placed, which is a choice of time, not of the device.
+    result = fpga_count(emitted.verilog_path, emitted.top, emitted.metadata, family="ecp5",
+                        work_dir=tmp_path / "limit", place_max_luts=10)
+    assert result["fmax_note"] == (f"not placed: {result['luts']} LUT4s (units above 10 are "
+                                   f"counted only)")
 
 
 @pytest.mark.slow
