@@ -2,17 +2,15 @@
 
 import pytest
 
-from macforge.formats import FloatFormat
 from macforge.gen.registry import get_unit
 from macforge.verif.tests.conftest import check_against_golden
-from macforge.verif.vectors import exhaustive_pairs, special_and_random_pairs
+from macforge.verif.unit_vectors import RANDOM_PAIRS, multiplier_vectors
 
 
 # Every test here builds with Verilator or Icarus, or synthesizes: `make test-fast`
 # leaves the module out.
 pytestmark = pytest.mark.slow
 
-RANDOM_PAIRS = 200_000
 PIPELINED_RANDOM_PAIRS = 50_000
 
 
@@ -46,9 +44,9 @@ CONFIGS = _configs()
 
 @pytest.mark.parametrize("kind,params,vectors", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
 def test_emitted_verilog_matches_golden_model(kind, params, vectors, tmp_path):
-    fmt = FloatFormat.parse(params["format"])
+    resolved = get_unit(kind).resolve(params)
+    inputs = multiplier_vectors(resolved, random_count=RANDOM_PAIRS if vectors == "exhaustive"
+                                else vectors, seed=len(CONFIGS))
     if vectors == "exhaustive":
-        a, b = exhaustive_pairs(fmt)
-    else:
-        a, b = special_and_random_pairs(fmt, count=vectors, seed=len(CONFIGS))
-    check_against_golden(kind, params, {"a": a, "b": b}, tmp_path)
+        assert inputs["a"].size == 1 << (2 * resolved["format"].width)
+    check_against_golden(kind, params, inputs, tmp_path)
