@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from macforge.hdl.parameters import BoolParameter
+from macforge.sim.verilator import SimulatorUnavailable
 
 from .emit import prepare, prepare_output_dir, write
 from .accuracy import accuracy_markdown, accuracy_text
@@ -25,6 +26,7 @@ from .report_cache import ReportCache
 from .report_flows import FLOW_GROUPS, GATES, expand_flows
 from .report_outputs import write_report_files
 from .report_plots import write_plots
+from .verify import verify
 
 __all__ = ["main"]
 
@@ -80,6 +82,27 @@ def _build_parser():
         emit.add_subparsers(dest="kind", required=True, metavar="UNIT"), "emit",
         lambda p: p.add_argument("--out", required=True, metavar="DIR",
                                  help="output directory (created if missing)"))
+
+    verify = commands.add_parser(
+        "verify", help="check one unit's emitted Verilog against its golden model",
+        description="Emit one unit, build it with a simulator and check it against its "
+                    "golden model: every operand pair where there are at most 2^18, "
+                    "special values and random vectors otherwise. Exit status 0 only "
+                    "when every output matched.")
+
+    def add_verify_options(p):
+        p.add_argument("--vectors", type=int, default=None, metavar="N",
+                       help="random vectors where the input space is not covered "
+                            "exhaustively (default: the regression's)")
+        p.add_argument("--seed", type=int, default=0, metavar="S",
+                       help="seed of the random vectors (default: %(default)s)")
+        p.add_argument("--sim", default=None, metavar="SIMULATOR",
+                       help="verilator or icarus (default: $MACFORGE_SIM, else verilator)")
+        p.add_argument("--out", default="build/verify", metavar="DIR",
+                       help="where the unit, its build and the run go "
+                            "(default: %(default)s)")
+    _add_unit_parsers(verify.add_subparsers(dest="kind", required=True, metavar="UNIT"),
+                      "verify", add_verify_options)
 
     synth = commands.add_parser("synth", help="synthesize one unit with Yosys, count gates",
                                 description="Synthesize one unit to generic gates with Yosys.")
@@ -159,6 +182,33 @@ def _run_emit(arguments):
     emitted = write(prepared)
     print(emitted.verilog_path)
     print(emitted.metadata_path)
+
+
+def _run_verify(arguments):
+    unit = _checked(get_unit, arguments.kind)
+    params = _unit_params(unit, arguments)
+    try:
+        result = verify(unit.kind, params, out_dir=arguments.out, random_count=arguments.vectors,
+                        seed=arguments.seed, simulator=arguments.sim)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+    except SimulatorUnavailable as error:
+        raise UsageError(f"{error} (Verilator comes with macforge's Python packages; "
+                         f"Icarus Verilog from your system's, e.g. apt-get install iverilog)"
+                         ) from None
+    coverage = "every operand pair" if result.exhaustive else "special values and random"
+    built = f", build {result.build_seconds:.1f} s" if result.build_seconds else ""
+    print(f"{result.top}: {result.vectors:,} vectors ({coverage}) in {result.seconds:.2f} s "
+          f"({result.vectors / result.seconds / 1000:.0f}k vectors/s with start-up){built}: "
+          + ("all outputs match the golden model" if result.passed
+             else f"{result.mismatches} mismatching outputs" if result.mismatches
+             else "the bench failed"))
+    if not result.passed:
+        print(result.report.rstrip())
+        if result.waveform is not None:
+            print(f"waveform: {result.waveform}")
+        return 1
+    return 0
 
 
 def _run_synth(arguments):
@@ -278,13 +328,14 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     arguments = parser.parse_args(argv)
     arguments.argv = argv  # the command as given, which the report quotes
-    runners = {"emit": _run_emit, "synth": _run_synth, "report": _run_report, "list": _run_list}
+    runners = {"emit": _run_emit, "verify": _run_verify, "synth": _run_synth,
+               "report": _run_report, "list": _run_list}
     try:
-        runners[arguments.command](arguments)
+        status = runners[arguments.command](arguments)
     except UsageError as error:
         print(f"macforge: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ __all__ = [
     "SimulatorUnavailable",
     "available_simulators",
     "bench_metadata",
+    "check_simulator",
     "build",
     "run",
     "selected_simulator",
@@ -158,7 +159,9 @@ def bench_metadata() -> dict | None:
     return json.loads(text) if text else None
 
 
-def _check_simulator(simulator: object) -> str:
+def check_simulator(simulator: object) -> str:
+    """Return the simulator to use (*simulator*, or :func:`selected_simulator` for None);
+    ValueError for an unknown name, :class:`SimulatorUnavailable` naming what is missing."""
     if simulator is None:
         simulator = selected_simulator()
     elif not isinstance(simulator, str) or simulator not in SIMULATORS:
@@ -322,7 +325,7 @@ def build(
         If compilation fails; the message holds the log's tail and path.
     """
     started = time.perf_counter()
-    simulator = _check_simulator(simulator)
+    simulator = check_simulator(simulator)
     sources = check_sources(sources)
     top = check_top(top)
     build_root = check_path("build_root", build_root)

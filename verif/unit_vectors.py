@@ -13,8 +13,8 @@ import numpy as np
 from .vectors import (concatenate, exhaustive_pairs, mac_after_state, mac_cleared,
                       mac_random_sequence, mac_repeat, special_and_random_pairs)
 
-__all__ = ["EXHAUSTIVE_LIMIT", "RANDOM_PAIRS", "RANDOM_CYCLES", "multiplier_vectors",
-           "int_mac_vectors", "fp_mac_vectors", "UNIT_VECTORS"]
+__all__ = ["EXHAUSTIVE_LIMIT", "RANDOM_PAIRS", "RANDOM_CYCLES", "operand_pairs", "exhaustive",
+           "multiplier_vectors", "int_mac_vectors", "fp_mac_vectors", "UNIT_VECTORS"]
 
 EXHAUSTIVE_LIMIT = 1 << 18
 """Operand pairs up to which a unit is checked on every pair."""
@@ -24,12 +24,25 @@ RANDOM_CYCLES = 12_000
 """Cycles of each random MAC sequence."""
 
 
+def operand_pairs(kind, resolved):
+    """How many (a, b) operand pairs a unit of ``kind`` with ``resolved`` parameters has."""
+    if kind == "int_mac":
+        return 1 << (resolved["a_width"] + resolved["b_width"])
+    fmt = resolved["in_format"] if kind == "fp_mac" else resolved["format"]
+    return 1 << (2 * fmt.width)
+
+
+def exhaustive(kind, resolved):
+    """Whether the unit's vectors hold every operand pair."""
+    return operand_pairs(kind, resolved) <= EXHAUSTIVE_LIMIT
+
+
 def multiplier_vectors(resolved, *, random_count=RANDOM_PAIRS, seed=0):
     """lmul, fmul: every (a, b) pair of the format when there are at most
     :data:`EXHAUSTIVE_LIMIT`, else every pair of special values and ``random_count``
     random pairs."""
     fmt = resolved["format"]
-    if 1 << (2 * fmt.width) <= EXHAUSTIVE_LIMIT:
+    if exhaustive("lmul", resolved):
         a, b = exhaustive_pairs(fmt)
     else:
         a, b = special_and_random_pairs(fmt, count=random_count, seed=seed)
@@ -44,7 +57,7 @@ def int_mac_vectors(resolved, *, random_count=RANDOM_CYCLES, seed=0):
     a_width, b_width, acc_width = resolved["a_width"], resolved["b_width"], resolved["acc_width"]
     rng = np.random.default_rng([seed, acc_width, a_width])
     sets = []
-    if 1 << (a_width + b_width) <= EXHAUSTIVE_LIMIT:
+    if exhaustive("int_mac", resolved):
         # Every pair of port bit patterns (two's complement ones when signed).
         a = np.repeat(np.arange(1 << a_width, dtype=np.int64), 1 << b_width)
         b = np.tile(np.arange(1 << b_width, dtype=np.int64), 1 << a_width)
