@@ -180,8 +180,8 @@ def _run_emit(arguments):
     unit = _checked(get_unit, arguments.kind)
     prepared = _checked(prepare, unit.kind, _unit_params(unit, arguments), out_dir=arguments.out)
     emitted = write(prepared)
-    print(emitted.verilog_path)
-    print(emitted.metadata_path)
+    for suffix in (".v", ".json", ".core", ".f"):
+        print(emitted.verilog_path.with_suffix(suffix))
 
 
 def _run_verify(arguments):

@@ -1,4 +1,5 @@
-"""Emit a unit or any component: ``<top>.v`` and its metadata ``<top>.json``."""
+"""Emit a unit or any component: ``<top>.v``, its metadata ``<top>.json``, and the
+hand-off files ``<top>.core`` and ``<top>.f`` (:mod:`.handoff`)."""
 
 import json
 import os
@@ -7,8 +8,9 @@ from pathlib import Path
 
 from amaranth.lib import wiring
 
+from .handoff import write_handoff
 from .metadata import metadata
-from .registry import get_unit
+from .registry import UNITS, get_unit
 from .verilog import check_module_name, convert
 
 __all__ = ["Emitted", "Prepared", "check_output_dir", "emit", "emit_component", "prepare",
@@ -95,8 +97,16 @@ def write(prepared):
     metadata_path = prepared.directory / f"{prepared.top}.json"
     _write_whole(verilog_path, converted.text)
     _write_whole(metadata_path, json.dumps(meta, indent=2) + "\n")
+    write_handoff(prepared.top, _description(prepared.component, prepared.top),
+                  prepared.directory, _write_whole)
     return Emitted(top=prepared.top, verilog_path=verilog_path, metadata_path=metadata_path,
                    metadata=meta)
+
+
+def _description(component, top):
+    kind = getattr(component, "kind", None)
+    summary = UNITS[kind].summary if kind in UNITS else "a component"
+    return f"{top}: {summary}, emitted by macforge"
 
 
 def emit(kind, params=None, *, out_dir):
