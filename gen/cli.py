@@ -5,43 +5,19 @@ Usage errors exit with status 2 and a one-line message, never a traceback.
 
 import argparse
 import json
-import os
-import shlex
 import sys
-import time
 from pathlib import Path
-
-from tqdm import tqdm
 
 from macforge.hdl.parameters import BoolParameter
 from macforge.sim.verilator import SimulatorUnavailable
 
-from .emit import prepare, prepare_output_dir, write
-from .accuracy import accuracy_markdown, accuracy_text
-from .accuracy import claim_rows as accuracy_claim_rows
-from .claims import claims_markdown, claims_text
+from .cli_support import EXIT_USAGE, UsageError, checked, writable_file
+from .emit import prepare, write
 from .registry import UNITS, get_unit
-from .report import report_configs, report_text, select_configs, synthesize, unit_rows
-from .report_cache import ReportCache
-from .report_flows import FLOW_GROUPS, GATES, expand_flows
-from .report_outputs import write_report_files
-from .report_plots import write_plots
-from .verify import verify
+from .report import synthesize
+from .report_flows import FLOW_GROUPS, GATES
 
 __all__ = ["main"]
-
-EXIT_USAGE = 2
-
-class UsageError(Exception):
-    """Bad input, found before any hardware is built: exit status 2."""
-
-
-def _checked(check, *args, **kwargs):
-    """Run a validation step; its ValueError/TypeError becomes a UsageError."""
-    try:
-        return check(*args, **kwargs)
-    except (ValueError, TypeError) as error:
-        raise UsageError(str(error)) from None
 
 
 def _add_flag(parser, flag):
@@ -161,32 +137,19 @@ def _unit_params(unit, arguments):
             for value in [parameter.from_flags(given)] if value is not None}
 
 
-def _writable_file(path):
-    target = Path(path)
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"json {str(path)!r}: cannot create its directory: "
-                         f"{error.strerror or error}") from None
-    if target.is_dir():
-        raise ValueError(f"json {str(path)!r} is a directory")
-    if not os.access(parent, os.W_OK):
-        raise ValueError(f"json {str(path)!r}: directory {str(parent)!r} is not writable")
-    return target
-
-
 def _run_emit(arguments):
-    unit = _checked(get_unit, arguments.kind)
-    prepared = _checked(prepare, unit.kind, _unit_params(unit, arguments), out_dir=arguments.out)
+    unit = checked(get_unit, arguments.kind)
+    prepared = checked(prepare, unit.kind, _unit_params(unit, arguments), out_dir=arguments.out)
     emitted = write(prepared)
     for suffix in (".v", ".json", ".core", ".f"):
         print(emitted.verilog_path.with_suffix(suffix))
 
 
 def _run_verify(arguments):
-    unit = _checked(get_unit, arguments.kind)
+    unit = checked(get_unit, arguments.kind)
     params = _unit_params(unit, arguments)
+    from .verify import verify  # with the simulator runner: only when verifying
+
     try:
         result = verify(unit.kind, params, out_dir=arguments.out, random_count=arguments.vectors,
                         seed=arguments.seed, simulator=arguments.sim)
@@ -212,105 +175,22 @@ def _run_verify(arguments):
 
 
 def _run_synth(arguments):
-    unit = _checked(get_unit, arguments.kind)
+    unit = checked(get_unit, arguments.kind)
     params = _unit_params(unit, arguments)
-    resolved = _checked(unit.resolve, params)
-    target = _checked(_writable_file, arguments.json)
+    resolved = checked(unit.resolve, params)
+    target = checked(writable_file, arguments.json)
     work_dir = arguments.work_dir or Path("build") / "synth" / unit.top_name(resolved)
-    prepared = _checked(prepare, unit.kind, params, out_dir=work_dir)
+    prepared = checked(prepare, unit.kind, params, out_dir=work_dir)
     result = synthesize(prepared)
     target.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{result['top']}: {result['cells']} cells, {result['flops']} flops -> {target}")
 
 
-class _ProgressBar:
-    """The report's progress on stderr: one bar, the last finished run beside it."""
-
-    def __init__(self):
-        self.bar = None
-        self.cached = 0
-
-    def __call__(self, done, total, label, cached):
-        self.cached += cached
-        if self.bar is None:
-            self.bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
-        self.bar.set_postfix_str(f"{label}{' (cached)' if cached else ''}", refresh=False)
-        self.bar.update(1)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _where(pairs):
-    where = {}
-    for pair in pairs or ():
-        key, equals, value = pair.partition("=")
-        if not equals or not key:
-            raise UsageError(f"where takes KEY=VALUE pairs, not {pair!r}")
-        where[key.strip()] = value.strip()
-    return where
-
-
-def _dask_client(address):
-    try:
-        from distributed import Client
-    except ImportError:
-        raise UsageError("scheduler needs Dask's distributed package "
-                         "(pip install distributed)") from None
-    try:
-        return Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as error:
-        raise UsageError(f"scheduler {address!r} cannot be reached: {error}") from None
-
-
 def _run_report(arguments):
-    if arguments.json:
-        _checked(_writable_file, arguments.json)
-    _checked(prepare_output_dir, arguments.out)
-    if arguments.jobs is not None and arguments.jobs < 1:
-        raise UsageError(f"jobs must be an integer >= 1, not {arguments.jobs!r}")
-    kinds = [_checked(get_unit, kind).kind for kind in arguments.units or UNITS]
-    where = _where(arguments.where)
-    configs = _checked(select_configs, report_configs(kinds, full=arguments.all), where)
-    if not configs:
-        raise UsageError(f"no report configuration of {', '.join(kinds)} has "
-                         f"{' '.join(arguments.where)}")
-    flows = _checked(expand_flows, arguments.flows)
-    available = []
-    for flow in flows:
-        reason = flow.unavailable()
-        if reason:  # the rest of the report is still made
-            print(f"macforge report: {reason}; leaving it out", file=sys.stderr)
-        else:
-            available.append(flow)
-    cache = None if arguments.no_cache else ReportCache(arguments.cache)
-    client = _dask_client(arguments.scheduler) if arguments.scheduler else None
-    started = time.perf_counter()
-    progress = _ProgressBar()
-    try:
-        rows = unit_rows(configs, arguments.out, flows=available, jobs=arguments.jobs,
-                         cache=cache, progress=progress, client=client)
-    finally:
-        progress.close()
-        if client is not None:
-            client.close()
-    print(report_text(rows))
-    claims = claims_text(rows)
-    if claims:
-        print(f"\n{claims}")
-    accuracy = accuracy_claim_rows()
-    print(f"\n{accuracy_text(accuracy)}")
-    command = " ".join(["macforge", *map(shlex.quote, arguments.argv)])
-    paths = write_report_files(rows, arguments.out, command=command, extra_sections=[
-        ("The papers' area claims beside our measurements", claims_markdown(rows)),
-        ("L-Mul's accuracy claims, measured", accuracy_markdown(accuracy))])
-    paths = (*paths, *write_plots(rows, arguments.out))
-    if arguments.json:  # a copy of results.json where the caller wants it
-        Path(arguments.json).write_text((Path(arguments.out) / "results.json").read_text())
-    print(f"\n{len(rows)} rows ({progress.cached} from the cache) in "
-          f"{time.perf_counter() - started:.1f} s; "
-          f"{', '.join(str(path) for path in paths)}")
+    # Imported here: the report's modules (matplotlib, tqdm, Dask) would slow every
+    # other command's start.
+    from .report_command import run_report
+    run_report(arguments)
 
 
 def _run_list(arguments):
