@@ -21,11 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from macforge.formats import FloatFormat
-from macforge.sim import runner
-from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.benches.stream import run_vectors
 from macforge.verif.benches.vector_harness import build_in_harness
 from macforge.verif.mac_array import IntMACArray
 from macforge.verif.vectors import exhaustive_pairs
@@ -106,12 +103,8 @@ def exhaustive_simulation(out_dir):
                                  build_root=out_dir / "sim")
         build_seconds = time.perf_counter() - started
         with tempfile.TemporaryDirectory(prefix="macforge_bench_") as directory:
-            vectors = Path(directory) / "vectors.npz"
-            expected = unit.golden_model(params)(a=a, b=b)
-            np.savez(vectors, a=a, b=b, **{EXPECTED_PREFIX + port: values
-                                           for port, values in expected.items()})
-            result = runner.run(build, test_module=unit.bench, test_dir=directory,
-                                extra_env={VECTORS_ENV: str(vectors)})
+            result = run_vectors(build, unit.bench, {"a": a, "b": b},
+                                 unit.golden_model(params)(a=a, b=b), directory)
         print(f"{emitted.top:<12} 65,536 pairs: {result.seconds:.2f} s simulation incl. start-up "
               f"({a.size / result.seconds / 1000:.0f}k vectors/s), build {build_seconds:.1f} s "
               f"(target <= {SIMULATION_TARGET_SECONDS} s: "

@@ -11,10 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from macforge.sim import runner
-from macforge.verif.benches.stream import EXPECTED_PREFIX, REPORT_NAME, VECTORS_ENV
+from macforge.verif.benches.stream import REPORT_NAME, run_vectors
 from macforge.verif.benches.vector_harness import build_in_harness
 from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
 
@@ -94,12 +92,8 @@ def verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None):
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / REPORT_NAME).unlink(missing_ok=True)
     expected = unit.golden_model(params)(**inputs)
-    vector_file = (run_dir / "vectors.npz").resolve()  # the simulator runs in run_dir
-    np.savez(vector_file, **inputs, **{EXPECTED_PREFIX + port: values
-                                       for port, values in expected.items()})
     started = time.perf_counter()
-    result = runner.run(built, test_module=unit.bench, test_dir=run_dir,
-                        extra_env={VECTORS_ENV: str(vector_file)}, check=False)
+    result = run_vectors(built, unit.bench, inputs, expected, run_dir, check=False)
     seconds = time.perf_counter() - started
     report_path = run_dir / REPORT_NAME
     report = report_path.read_text() if report_path.is_file() else ""

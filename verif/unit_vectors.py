@@ -24,12 +24,15 @@ RANDOM_CYCLES = 12_000
 """Cycles of each random MAC sequence."""
 
 
+def _format_pairs(fmt):
+    return 1 << (2 * fmt.width)
+
+
 def operand_pairs(kind, resolved):
     """How many (a, b) operand pairs a unit of ``kind`` with ``resolved`` parameters has."""
     if kind == "int_mac":
         return 1 << (resolved["a_width"] + resolved["b_width"])
-    fmt = resolved["in_format"] if kind == "fp_mac" else resolved["format"]
-    return 1 << (2 * fmt.width)
+    return _format_pairs(resolved["in_format"] if kind == "fp_mac" else resolved["format"])
 
 
 def exhaustive(kind, resolved):
@@ -42,7 +45,7 @@ def multiplier_vectors(resolved, *, random_count=RANDOM_PAIRS, seed=0):
     :data:`EXHAUSTIVE_LIMIT`, else every pair of special values and ``random_count``
     random pairs."""
     fmt = resolved["format"]
-    if exhaustive("lmul", resolved):
+    if _format_pairs(fmt) <= EXHAUSTIVE_LIMIT:
         a, b = exhaustive_pairs(fmt)
     else:
         a, b = special_and_random_pairs(fmt, count=random_count, seed=seed)

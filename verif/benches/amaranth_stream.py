@@ -9,7 +9,7 @@ The metadata is the unit's emitted metadata, the file an outside bench reads.
 from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
-from .stream_run import RESET_CYCLES
+from .stream_run import RESET_CYCLES, data_ports
 
 __all__ = ["run_on_amaranth"]
 
@@ -57,9 +57,7 @@ def run_on_amaranth(component, scenarios, metadata, checks):
 
     async def bench(ctx):
         port = _AmaranthPort(ctx, component, domain)
-        clocking = (metadata["clock"], metadata["reset"])
-        await port.reset({entry["name"]: 0 for entry in metadata["ports"]
-                          if entry["dir"] == "in" and entry["name"] not in clocking})
+        await port.reset({entry["name"]: 0 for entry in data_ports(metadata, "in")})
         for scenario in scenarios:
             observed = await checks.run(port, scenario, metadata)
             checks.check_results(scenario, observed, metadata)

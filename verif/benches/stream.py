@@ -7,6 +7,7 @@ with inputs by that latency, never by a delay written into a bench.
 """
 
 import os
+from pathlib import Path
 
 import numpy as np
 from cocotb.clock import Clock
@@ -16,8 +17,8 @@ from macforge.formats import FloatFormat
 
 from .vector_harness import harness_clock, read_results, write_vectors
 
-__all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "check_outputs",
-           "port_formats"]
+__all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "run_vectors",
+           "check_outputs", "port_formats"]
 
 VECTORS_ENV = "MACFORGE_VECTORS"
 """Environment variable holding the path of the ``.npz`` vector file of a run."""
@@ -40,6 +41,19 @@ def load_vectors():
         expected = {name[len(EXPECTED_PREFIX):]: data[name]
                     for name in data.files if name.startswith(EXPECTED_PREFIX)}
     return inputs, expected
+
+
+def run_vectors(built, test_module, inputs, expected, run_dir, *, check=True):
+    """Run the bench ``test_module`` on the build ``built`` in ``run_dir``, on ``inputs``
+    and ``expected`` (port -> array), saved there as the vector file :func:`load_vectors`
+    reads; the :class:`macforge.sim.runner.RunResult` (``check``: raise on a failure)."""
+    from macforge.sim import runner  # the pytest side's; the bench process never calls this
+
+    vector_file = (Path(run_dir) / "vectors.npz").resolve()  # the simulator runs in run_dir
+    np.savez(vector_file, **inputs,
+             **{EXPECTED_PREFIX + port: values for port, values in expected.items()})
+    return runner.run(built, test_module=test_module, test_dir=run_dir,
+                      extra_env={VECTORS_ENV: str(vector_file)}, check=check)
 
 
 class StreamBench:

@@ -21,7 +21,7 @@ from macforge.sim.runner import bench_metadata
 from macforge.verif.stream_work import load
 
 from .stream import CLOCK_PERIOD_NS, REPORT_NAME, VECTORS_ENV
-from .stream_run import RESET_CYCLES, Stalled
+from .stream_run import RESET_CYCLES, Stalled, data_ports
 
 __all__ = ["CocotbPort", "run_bench", "MEASUREMENTS_NAME"]
 
@@ -39,9 +39,7 @@ class CocotbPort:
         self._clock = getattr(dut, metadata["clock"])
         self._reset = getattr(dut, metadata["reset"])
         self._falling = FallingEdge(self._clock)
-        self._inputs = [port["name"] for port in metadata["ports"]
-                        if port["dir"] == "in" and port["name"] not in
-                        (metadata["clock"], metadata["reset"])]
+        self._inputs = [port["name"] for port in data_ports(metadata, "in")]
 
     async def start(self):
         """Start the clock and reset the unit with every input at 0."""

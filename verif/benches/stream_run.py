@@ -25,7 +25,8 @@ from collections.abc import Callable
 
 from .handshake import IdleInserter, Monitor, Source, pack_lanes
 
-__all__ = ["RESET_CYCLES", "Observed", "StreamChecks", "Stalled", "run_stream", "port_table"]
+__all__ = ["RESET_CYCLES", "Observed", "StreamChecks", "Stalled", "run_stream", "port_table",
+           "data_ports"]
 
 RESET_CYCLES = 2
 
@@ -70,6 +71,14 @@ class Stalled(AssertionError):
 def port_table(metadata):
     """Port name -> its metadata entry."""
     return {port["name"]: port for port in metadata["ports"]}
+
+
+def data_ports(metadata, direction):
+    """The metadata entries of the ports of ``direction`` (``"in"``, ``"out"``) other
+    than the clock and the reset."""
+    clocking = {metadata.get("clock"), metadata.get("reset")}
+    return [port for port in metadata["ports"]
+            if port["dir"] == direction and port["name"] not in clocking]
 
 
 def _sources(streams, ports, *, idle, seed):

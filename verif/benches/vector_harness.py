@@ -8,7 +8,7 @@ untouched, connected port by port from its metadata.
 
 The harness applies the same cycles the metadata describes (docs/units.md section 1):
 
-- the unit's reset held for :data:`RESET_CYCLES` clock cycles, inputs at zero, then one
+- the unit's reset held for :data:`.stream_run.RESET_CYCLES` clock cycles, inputs at zero, then one
   cycle with reset low;
 - vector ``i`` applied on a falling edge, captured by the next rising one; the output
   for vector ``i`` read ``latency`` falling edges later (a unit without a clock: on the
@@ -19,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["HARNESS_TOP", "DEPTH", "RESET_CYCLES", "harness_verilog", "build_in_harness",
+from .stream_run import RESET_CYCLES, data_ports
+
+__all__ = ["HARNESS_TOP", "DEPTH", "harness_verilog", "build_in_harness",
            "write_vectors", "read_results", "harness_clock"]
 
 HARNESS_TOP = "macforge_vector_harness"
 DEPTH = 1 << 20
 """The most vectors one run can stream (each port's memory holds this many)."""
-RESET_CYCLES = 2
 
 
 def harness_clock(metadata):
@@ -42,12 +43,6 @@ def _result_file(port):
     return f"results_{port}.hex"
 
 
-def _ports(metadata, direction):
-    control = {metadata.get("clock"), metadata.get("reset")}
-    return [port for port in metadata["ports"]
-            if port["dir"] == direction and port["name"] not in control]
-
-
 def harness_verilog(metadata, *, depth=DEPTH):
     """The harness around the unit ``metadata`` describes (its top, ports, clock, reset,
     latency), as Verilog text."""
@@ -57,7 +52,7 @@ def harness_verilog(metadata, *, depth=DEPTH):
         raise ValueError(f"a clocked unit needs latency >= 1 to be streamed, not {latency!r}")
     # Falling edges from applying a vector to reading its output.
     offset = latency if clock is not None else 1
-    inputs, outputs = _ports(metadata, "in"), _ports(metadata, "out")
+    inputs, outputs = data_ports(metadata, "in"), data_ports(metadata, "out")
     clock_port = harness_clock(metadata)
     lines = [f"module {HARNESS_TOP}(input {clock_port}, input start, input [31:0] count,",
              "                               output reg done);",
@@ -134,7 +129,7 @@ def write_vectors(inputs, metadata, directory):
     count = counts.pop()
     if not 0 < count <= DEPTH:
         raise ValueError(f"a run streams 1 to {DEPTH} vectors, not {count}")
-    for port in _ports(metadata, "in"):
+    for port in data_ports(metadata, "in"):
         mask = (1 << port["width"]) - 1
         text = "\n".join(f"{int(value) & mask:x}" for value in inputs[port["name"]].tolist())
         (Path(directory) / _vector_file(port["name"])).write_text(text + "\n")
@@ -145,7 +140,7 @@ def read_results(metadata, count, directory):
     """Output port -> int64 array of the ``count`` results the harness saved (Python
     ints in an object array for a port wider than 63 bits)."""
     results = {}
-    for port in _ports(metadata, "out"):
+    for port in data_ports(metadata, "out"):
         words = [word for word in (Path(directory) / _result_file(port["name"])).read_text().split()
                  if not word.startswith(("//", "@"))]
         if len(words) != count:

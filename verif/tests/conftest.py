@@ -3,13 +3,11 @@
 import functools
 from pathlib import Path
 
-import numpy as np
-
 from macforge.gen.cli import main
 from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim import runner
-from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.benches.stream import run_vectors
 from macforge.verif.benches.vector_harness import build_in_harness
 
 BUILD_ROOT = Path("build")
@@ -44,12 +42,8 @@ def check_against_golden(kind, params, inputs, run_dir):
     """Drive the emitted Verilog of a unit with ``inputs`` (port -> per-cycle array) and
     compare every output with the unit's golden model, bit for bit."""
     unit = get_unit(kind)
-    expected = unit.golden_model(params)(**inputs)
-    vector_file = Path(run_dir) / "vectors.npz"
-    np.savez(vector_file, **inputs,
-             **{EXPECTED_PREFIX + port: values for port, values in expected.items()})
-    result = runner.run(built_unit(kind, params), test_module=unit.bench, test_dir=run_dir,
-                        extra_env={VECTORS_ENV: str(vector_file)})
+    result = run_vectors(built_unit(kind, params), unit.bench, inputs,
+                         unit.golden_model(params)(**inputs), run_dir)
     assert result.tests == 1 and result.failed == 0
 
 

@@ -6,8 +6,7 @@ import pytest
 
 from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
-from macforge.sim import runner
-from macforge.verif.benches.stream import EXPECTED_PREFIX, VECTORS_ENV
+from macforge.verif.benches.stream import run_vectors
 from macforge.verif.benches.vector_harness import (DEPTH, HARNESS_TOP, build_in_harness,
                                                    harness_verilog, write_vectors)
 from macforge.verif.tests.conftest import BUILD_ROOT, built_unit
@@ -43,11 +42,8 @@ def test_vector_counts_are_checked(tmp_path):
 
 def _run(built, inputs, expected, tmp_path):
     tmp_path.mkdir()
-    vectors = tmp_path / "vectors.npz"
-    np.savez(vectors, **inputs, **{EXPECTED_PREFIX + port: values
-                                   for port, values in expected.items()})
-    return runner.run(built, test_module=get_unit(PIPELINED[0]).bench, test_dir=tmp_path,
-                      extra_env={VECTORS_ENV: str(vectors)}, check=False)
+    return run_vectors(built, get_unit(PIPELINED[0]).bench, inputs, expected, tmp_path,
+                       check=False)
 
 
 def _vectors():
