@@ -66,11 +66,15 @@ class LMul(FloatMultiplier):
         # mantissa fields and the offset add with a carry into the exponent fields' sum.
         # Judging underflow and overflow on the small exponent sum, rather than on r, keeps
         # the range checks off the wide adder (about 10 fewer gates for e4m3).  With the
-        # offset the mantissa sum can reach 2^(M+1) (M >= 4), so its carry is two bits wide.
+        # offset the mantissa sum can reach 2^(M+1) (M >= 4), so its carry is two bits wide,
+        # and the exponent sum can then reach 2^(E+1) (kind fn, whose top exponent is finite).
+        offset = lmul_offset_bits(mantissa_bits)
+        largest_carry = (2 * fmt.mantissa_mask + offset) >> mantissa_bits
         mantissa_sum = Signal(mantissa_bits + 2, name="mantissa_sum")
-        exponent_sum = Signal(exponent_bits + 1, name="exponent_sum")
+        exponent_sum = Signal(range(2 * fmt.exponent_field_max + largest_carry + 1),
+                              name="exponent_sum")
         m.d.comb += [
-            mantissa_sum.eq(a.mantissa + b.mantissa + lmul_offset_bits(mantissa_bits)),
+            mantissa_sum.eq(a.mantissa + b.mantissa + offset),
             exponent_sum.eq(a.exponent + b.exponent + mantissa_sum[mantissa_bits:]),
         ]
         mantissa = mantissa_sum[:mantissa_bits]
@@ -132,7 +136,7 @@ class LMul(FloatMultiplier):
             m.d.comb += product[bit].eq(Mux(result[bit],
                                             ~_any(forced_zero), _any(forced_one)))
         # NaN outputs are canonical, hence positive.
-        m.d.comb += product[-1].eq(sign & ~nan & ~(overflowed & self.overflow_is_nan))
+        m.d.comb += product[-1].eq(sign & ~nan & ~(take_overflow & self.overflow_is_nan))
 
         m.d.comb += self.y.eq(pipeline.cut(product))
         pipeline.finish()
