@@ -1,5 +1,5 @@
 # macforge: `make report` (emit, synthesize, compare; build/report/report.md, results.csv,
-# results.json; results cached in build/cache) and the two test tiers. All create
+# results.json; results cached in build/cache) and the three test tiers. All create
 # or refresh .venv from pyproject.toml first.
 #
 # Test tiers:
@@ -7,8 +7,11 @@
 #                   emission, and every registered unit on Amaranth's simulator against
 #                   its golden model: every test not marked `slow` (a test that builds
 #                   with Verilator or Icarus, lints, or synthesizes with Yosys is).
-#   make test       everything: the fast tier plus the cocotb benches of the emitted
-#                   Verilog, lint checks, the simulation runner and synthesis.
+#   make test       the regression: the fast tier plus the cocotb benches of the emitted
+#                   Verilog, formal proofs, lint checks, the simulation runner and
+#                   synthesis.
+#   make test-long  the sweeps too long for the regression (tests marked `long`): every
+#                   generic format's proof, and exhaustive sweeps of wide formats.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -17,7 +20,7 @@ STAMP := $(VENV)/.installed
 # Test processes: the benches are independent simulations, so they share the cores.
 TEST_JOBS ?= auto
 
-.PHONY: all venv report test test-fast bench bench-arrays bench-dequant lint clean
+.PHONY: all venv report test test-fast test-long bench bench-arrays bench-dequant lint clean
 
 all: report
 
@@ -37,7 +40,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -n $(TEST_JOBS)
+	$(BIN)/python -m pytest -m "not slow and not long" -n $(TEST_JOBS)
+
+test-long: $(STAMP)
+	$(BIN)/python -m pytest -m long -n $(TEST_JOBS)
 
 bench: $(STAMP)
 	$(BIN)/python -m macforge.gen.benchmark

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["FloatFormat", "NAMED_FORMATS", "KINDS"]
+__all__ = ["FloatFormat", "NAMED_FORMATS", "KINDS", "formats_up_to"]
 
 KINDS = ("ieee", "fn")
 
@@ -381,3 +381,17 @@ NAMED_FORMATS = {
     "bf16": FloatFormat(8, 7, "ieee"),
     "fp32": FloatFormat(8, 23, "ieee"),
 }
+
+
+def formats_up_to(width):
+    """Every format, named and generic, of at most ``width`` bits, each once, ordered by
+    exponent width, mantissa width and kind."""
+    formats = []
+    for exponent_bits in range(MIN_EXPONENT_BITS, MAX_EXPONENT_BITS + 1):
+        widest = min(MAX_MANTISSA_BITS, width - 1 - exponent_bits)
+        for mantissa_bits in range(MIN_MANTISSA_BITS, widest + 1):
+            for kind in KINDS:
+                if kind == "fn" and exponent_bits + mantissa_bits > MAX_FN_MAGNITUDE_BITS:
+                    continue
+                formats.append(FloatFormat(exponent_bits, mantissa_bits, kind))
+    return formats

@@ -107,15 +107,15 @@ def harness_verilog(metadata, *, depth=DEPTH):
     return "\n".join(lines)
 
 
-def build_in_harness(verilog_path, metadata, *, build_root, simulator=None):
+def build_in_harness(verilog_path, metadata, *, build_root, simulator=None, sources=()):
     """Write the harness beside the unit's Verilog and build both for simulation, the
     harness on top (:func:`macforge.sim.runner.build`, cached); the bench reads the
-    unit's own metadata."""
+    unit's own metadata.  ``sources``: further Verilog files the unit instantiates."""
     from macforge.sim import runner
 
     harness = Path(verilog_path).parent / f"{HARNESS_TOP}.v"
     harness.write_text(harness_verilog(metadata))
-    return runner.build([verilog_path, harness], HARNESS_TOP, simulator=simulator,
+    return runner.build([verilog_path, *sources, harness], HARNESS_TOP, simulator=simulator,
                         build_root=build_root, metadata={**metadata, "top": HARNESS_TOP})
 
 
