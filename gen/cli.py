@@ -16,6 +16,7 @@ from .emit import prepare, write
 from .registry import UNITS, get_unit
 from .report import synthesize
 from .report_flows import FLOW_GROUPS, GATES
+from .standalone_bench import BENCH_UNITS, prepare_bench, write_bench
 
 __all__ = ["main"]
 
@@ -54,10 +55,21 @@ def _build_parser():
 
     emit = commands.add_parser("emit", help="write <top>.v and <top>.json for one unit",
                                description="Write <top>.v and <top>.json for one unit.")
-    _add_unit_parsers(
-        emit.add_subparsers(dest="kind", required=True, metavar="UNIT"), "emit",
-        lambda p: p.add_argument("--out", required=True, metavar="DIR",
-                                 help="output directory (created if missing)"))
+
+    def add_emit_options(p):
+        p.add_argument("--out", required=True, metavar="DIR",
+                       help="output directory (created if missing)")
+        p.add_argument("--bench", default=None, metavar="DIR",
+                       help="also write a standalone cocotb bench of the unit here, which "
+                            "runs with only cocotb and Verilator or Icarus (fixed-latency "
+                            f"units: {', '.join(BENCH_UNITS)})")
+        p.add_argument("--vectors", type=int, default=None, metavar="N",
+                       help="the bench's random vectors where the input space is not "
+                            "covered exhaustively (default: the regression's, as verify)")
+        p.add_argument("--seed", type=int, default=None, metavar="S",
+                       help="seed of the bench's random vectors (default: 0)")
+    _add_unit_parsers(emit.add_subparsers(dest="kind", required=True, metavar="UNIT"),
+                      "emit", add_emit_options)
 
     verify = commands.add_parser(
         "verify", help="check one unit's emitted Verilog against its golden model",
@@ -139,10 +151,22 @@ def _unit_params(unit, arguments):
 
 def _run_emit(arguments):
     unit = checked(get_unit, arguments.kind)
-    prepared = checked(prepare, unit.kind, _unit_params(unit, arguments), out_dir=arguments.out)
+    params = _unit_params(unit, arguments)
+    if arguments.bench is None and (arguments.vectors, arguments.seed) != (None, None):
+        raise UsageError("--vectors and --seed choose the vectors of a standalone bench: "
+                         "give --bench DIR too")
+    prepared = checked(prepare, unit.kind, params, out_dir=arguments.out)
+    bench = None
+    if arguments.bench is not None:
+        bench = checked(prepare_bench, unit.kind, params, bench_dir=arguments.bench,
+                        random_count=arguments.vectors,
+                        seed=0 if arguments.seed is None else arguments.seed)
     emitted = write(prepared)
     for suffix in (".v", ".json", ".core", ".f"):
         print(emitted.verilog_path.with_suffix(suffix))
+    if bench is not None:
+        for path in write_bench(bench, emitted):
+            print(path)
 
 
 def _run_verify(arguments):

@@ -26,29 +26,30 @@ class Emitted:
     metadata: dict
 
 
-def check_output_dir(out_dir):
+def check_output_dir(out_dir, *, name="out"):
     """Check, without creating anything, that ``out_dir`` is or can become a writable
-    directory; return it as a Path.  Raises ValueError naming the directory and why."""
+    directory; return it as a Path.  Raises ValueError naming the directory (as the option
+    ``name``) and why."""
     path = Path(out_dir)
     if path.exists() and not path.is_dir():
-        raise ValueError(f"out {str(out_dir)!r} is not a directory")
+        raise ValueError(f"{name} {str(out_dir)!r} is not a directory")
     existing = path
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        raise ValueError(f"out {str(out_dir)!r} cannot be created: {str(existing)!r} is a file")
+        raise ValueError(f"{name} {str(out_dir)!r} cannot be created: {str(existing)!r} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"out {str(out_dir)!r} cannot be created: {str(existing)!r} is not writable")
+        raise ValueError(f"{name} {str(out_dir)!r} cannot be created: {str(existing)!r} is not writable")
     return path
 
 
-def prepare_output_dir(out_dir):
+def prepare_output_dir(out_dir, *, name="out"):
     """:func:`check_output_dir`, then create the directory; return it as a Path."""
-    path = check_output_dir(out_dir)
+    path = check_output_dir(out_dir, name=name)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ValueError(f"out {str(out_dir)!r} cannot be created: {error.strerror or error}") from None
+        raise ValueError(f"{name} {str(out_dir)!r} cannot be created: {error.strerror or error}") from None
     return path
 
 
