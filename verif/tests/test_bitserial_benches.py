@@ -31,6 +31,8 @@ from macforge.sim.runner import METADATA_ENV_VAR
 from macforge.verif.benches.amaranth_stream import run_on_amaranth
 from macforge.verif.benches.bitserial_checks import DEQUANT_PE
 from macforge.verif.benches.stream import VECTORS_ENV
+from macforge.verif.coverage import DEQUANT_BENCHES as CONFIGS
+from macforge.verif.coverage import bitserial
 from macforge.verif.bitserial_scenarios import (bench_scenarios, long_dot_groups,
                                                   smoke_scenarios)
 from macforge.verif.stream_work import save
@@ -38,53 +40,6 @@ from macforge.verif.tests.conftest import BUILD_ROOT
 
 # As for the systolic arrays: short runs never win back an optimizing g++ build.
 VERILATOR_BUILD_ARGS = ("-CFLAGS", "-O0")
-
-
-def _serial(dtype, bits_per_cycle, group_size, **more):
-    return ("bitserial_pe", {"dtype": dtype, "bits_per_cycle": bits_per_cycle,
-                             "group_size": group_size, **more})
-
-
-def _parallel(dtype, group_size, **more):
-    return ("bitparallel_pe", {"dtype": dtype, "group_size": group_size, **more})
-
-
-CONFIGS = [
-    # int4 and the mixtures at both bits_per_cycle, in both regimes: a group of 4 terms
-    # (one beat) lasts fewer cycles than scale_bits = 8, so the dequantizer sets the
-    # pace; a group of 32 lasts more.
-    _serial("int4", 1, 32),
-    _serial("int4", 2, 4),
-    _serial("fp4_mixed", 1, 32),
-    _serial("fp4_mixed", 2, 4),
-    _serial("fp3_mixed", 1, 4),
-    _serial("fp3_mixed", 2, 32),
-    # Narrow activations and scales, out_width 10 wrapping within a group or two; a
-    # group of one 3-cycle beat lasts exactly scale_bits = 3 cycles.
-    _serial("int3", 1, 4, a_width=5, scale_bits=3, out_width=10),
-    # group_size 128 (the default) where its groups are quick: one digit per beat.
-    _serial("fp3", 2, 128),
-    _serial("fp4", 2, 32),
-    # 8 lanes: groups of 4 beats, of 16 cycles here and of exactly scale_bits = 8 in the
-    # fp3_ea_pos one below.
-    _serial("fp4_er_pos", 1, 32, lanes=8),
-    # Groups of two 2-cycle beats, 4 cycles against scale_bits = 8: the last beat of each
-    # group waits 4 cycles for the dequantizer.
-    _serial("fp4_er_neg", 2, 8),
-    # Wide activations and scales: the default out_width (never wraps) is 40 bits, and
-    # the long extreme dot product needs 38.
-    _serial("fp4_ea_pos", 2, 32, a_width=12, scale_bits=12),
-    _serial("fp4_ea_neg", 1, 4),
-    _serial("fp3_er_pos", 1, 32),
-    _serial("fp3_er_neg", 2, 4),
-    _serial("fp3_ea_pos", 2, 32, lanes=8),
-    _serial("fp3_ea_neg", 1, 4, scale_bits=4),
-    # The reference: K = 4096 in the long dot products of 128-term groups; a group per
-    # beat (a scaled sum into out on every cycle); a narrow out_width that wraps.
-    _parallel("int4", 128),
-    _parallel("fp4_mixed", 4),
-    _parallel("fp3_mixed", 32, a_width=6, out_width=14),
-]
 
 
 def _top(config):
@@ -142,7 +97,7 @@ def _late(metadata):
 @pytest.mark.slow
 def test_the_bench_fails_on_a_wrong_result_and_a_wrong_latency(tmp_path):
     # The cheapest configuration of the matrix, already built by it.
-    config = _serial("int4", 2, 4)
+    config = bitserial("int4", 2, 4)
     assert config in CONFIGS
     built, metadata, resolved = _build(config)
     vectors = tmp_path / "vectors.npz"
@@ -159,7 +114,7 @@ def test_the_bench_fails_on_a_wrong_result_and_a_wrong_latency(tmp_path):
 
 # Fast tier: the same checks on Amaranth's simulator.
 
-SMOKE = _serial("fp3_mixed", 2, 4)
+SMOKE = bitserial("fp3_mixed", 2, 4)
 
 
 def _on_amaranth(config, make_scenarios, metadata=None, tmp_path=None):
@@ -187,7 +142,7 @@ _WRONG_TIMING = {"latency": (1, "off their latency"),
 @pytest.mark.parametrize("key", sorted(_WRONG_TIMING))
 def test_wrong_timing_fails_on_amaranth(key, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    config = _serial("int4", 1, 8)  # groups of two beats: cycles per beat are measured
+    config = bitserial("int4", 1, 8)  # groups of two beats: cycles per beat are measured
     delta, words = _WRONG_TIMING[key]
 
     def promise(metadata):
@@ -207,7 +162,7 @@ def test_short_groups_of_several_beats_wait_on_their_last_beat_only(tmp_path, mo
     # The first beat of a group is taken 2 cycles after the last group's, the last one
     # 6 cycles after the first, when the dequantizer frees.
     monkeypatch.chdir(tmp_path)
-    measured = _on_amaranth(_serial("int4", 2, 8), smoke_scenarios, tmp_path=tmp_path)
+    measured = _on_amaranth(bitserial("int4", 2, 8), smoke_scenarios, tmp_path=tmp_path)
     timed = [values for values in measured.values() if "last_beat_spacing" in values]
     assert timed and all(values["cycles_per_beat"] == [2] and values["last_beat_spacing"] == [6]
                          and values["cycles_per_group"] == [8] for values in timed)

@@ -18,6 +18,7 @@ from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim import runner
 from macforge.verif.benches.stream import VECTORS_ENV
+from macforge.verif.coverage import SYSTOLIC_BENCHES as CONFIGS
 from macforge.verif.systolic_scenarios import bench_scenarios
 from macforge.verif.systolic_work import save
 from macforge.verif.tests.conftest import BUILD_ROOT
@@ -28,41 +29,6 @@ UNIT = get_unit("systolic")
 # -Os (8 x 8 int_mac, 4-bit operands: 29 s against 74 s), which the short runs never
 # win back.  Verilator's flag; Icarus builds take no C++.
 VERILATOR_BUILD_ARGS = ("-CFLAGS", "-O0")
-
-
-def _array(dataflow, shape, pe, **pe_params):
-    rows, cols = shape
-    return {"rows": rows, "cols": cols, "dataflow": dataflow, "pe": pe, "pe_params": pe_params}
-
-
-def _int(signed, acc_width, overflow, **more):
-    return {"signed": signed, "acc_width": acc_width, "overflow": overflow, **more}
-
-
-def _fp(in_format, acc_format, mul, **more):
-    return {"in_format": in_format, "acc_format": acc_format, "mul": mul, **more}
-
-
-CONFIGS = [
-    # 16-bit accumulators overflow: two products of -128 * -128 (or 255 * 255) leave them,
-    # in an os PE's k loop and in a ws column of two rows alike.
-    _array("os", (1, 1), "int_mac", **_int(True, 16, "wrap")),
-    _array("ws", (1, 1), "fp_mac", **_fp("e4m3", "fp16", "exact")),
-    _array("os", (2, 3), "int_mac", **_int(True, 16, "saturate")),
-    _array("ws", (2, 3), "int_mac", **_int(True, 16, "saturate")),
-    _array("os", (2, 3), "fp_mac", **_fp("e4m3", "fp32", "exact")),
-    # The INT8 PE with its 32-bit accumulator, whose area the report compares: its ws
-    # column sums are 16 to 19 bits wide, extended on y.
-    _array("os", (2, 3), "int_mac"),
-    _array("ws", (2, 3), "fp_mac", **_fp("e4m3", "fp32", "lmul", pipeline_stages=1)),
-    _array("os", (4, 4), "int_mac", **_int(False, 16, "saturate", pipeline_stages=2)),
-    _array("ws", (4, 4), "int_mac", **_int(False, 16, "wrap", pipeline_stages=2)),
-    _array("os", (4, 4), "fp_mac", **_fp("e4m3", "fp16", "lmul", pipeline_stages=1)),
-    _array("ws", (4, 4), "fp_mac", **_fp("e5m2", "bf16", "exact")),
-    # 8 x 8: the L-Mul product, and the INT8 weight-stationary array of the area target.
-    _array("os", (8, 8), "fp_mac", **_fp("e5m2", "bf16", "lmul")),
-    _array("ws", (8, 8), "int_mac"),
-]
 
 
 def _top(params):
