@@ -82,3 +82,11 @@ def test_the_metadata_examples_are_what_emission_writes(tmp_path):
         params = dict(zip((flag[2:].replace("-", "_") for flag in words[::2]), words[1::2]))
         emitted = macforge.emit(kind, params, out_dir=tmp_path / kind)
         assert json.loads(shown) == emitted.metadata, f"docs/units.md: metadata of {kind}{flags}"
+
+
+def test_the_verification_page_is_written_from_the_tables_the_tests_run():
+    from macforge.gen.verification_page import PAGE, page_text
+
+    assert PAGE.read_text() == page_text(), (
+        "docs/verification.md differs from the tables in verif/coverage.py: "
+        "run `python -m macforge.gen.verification_page`")
