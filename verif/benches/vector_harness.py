@@ -141,8 +141,11 @@ def read_results(metadata, count, directory):
     ints in an object array for a port wider than 63 bits)."""
     results = {}
     for port in data_ports(metadata, "out"):
-        words = [word for word in (Path(directory) / _result_file(port["name"])).read_text().split()
-                 if not word.startswith(("//", "@"))]
+        # Simulators annotate the file: Icarus with "// 0x00000010" comment lines every 16
+        # words, others with "@address" lines.
+        lines = (Path(directory) / _result_file(port["name"])).read_text().splitlines()
+        words = [word for line in lines for word in line.split("//", 1)[0].split()
+                 if not word.startswith("@")]
         if len(words) != count:
             raise RuntimeError(f"the harness saved {len(words)} results of {port['name']}, "
                                f"not {count}")

@@ -4,7 +4,6 @@ refuses what it cannot write, and comes out byte-identical every time."""
 
 import ast
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -69,7 +68,6 @@ BAD_BENCH = [
     (["--bench", "{file}"], ["bench", "not a directory"]),
     # Not writable even for root, which any directory's mode lets write.
     (["--bench", "/proc/1/bench"], ["bench", "/proc/1", "not writable"]),
-    (["--bench", "{read_only}/bench"], ["bench", "not writable"]),
     (["--vectors", "0", "--bench", "{bench}"], ["vectors", "0", ">= 1"]),
     (["--seed", "-1", "--bench", "{bench}"], ["seed", "-1", ">= 0"]),
     (["--vectors", "10"], ["--vectors", "--bench"]),
@@ -78,17 +76,11 @@ BAD_BENCH = [
 
 @pytest.mark.parametrize("options,words", BAD_BENCH, ids=[" ".join(o) for o, _ in BAD_BENCH])
 def test_bad_bench_options_exit_2_and_write_nothing(options, words, tmp_path, capsys):
-    if "{read_only}" in options[-1] and os.geteuid() == 0:
-        pytest.skip("root writes into any directory whatever its mode")
-    if options[-1].startswith("/proc/") and not Path("/proc/1").is_dir():
-        pytest.skip("no /proc here")
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    read_only = tmp_path / "read_only"
-    read_only.mkdir(mode=0o555)
     out, bench = tmp_path / "out", tmp_path / "bench"
     argv = ["emit", *LMUL, "--out", str(out),
-            *[part.format(file=blocker, read_only=read_only, bench=bench) for part in options]]
+            *[part.format(file=blocker, bench=bench) for part in options]]
     assert_cli_refuses(argv, words, capsys)
     assert not out.exists() or not any(out.iterdir())
     assert not bench.exists()
@@ -160,14 +152,3 @@ def test_a_mac_bench_passes_without_macforge_run_from_elsewhere(tmp_path):
     completed = _run_bench(bench / "run.py", _without_macforge(tmp_path), cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "PASS: int_mac_s2x2_acc6_p1: 501 vectors" in completed.stdout
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("iverilog") is None, reason="Icarus Verilog is not installed")
-def test_an_lmul_bench_passes_on_icarus(tmp_path):
-    bench = _emit_bench(LMUL, tmp_path)
-    completed = subprocess.run([sys.executable, "run.py", "--sim", "icarus"], cwd=bench,
-                               env=_without_macforge(tmp_path), capture_output=True, text=True,
-                               timeout=300)
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert "PASS: lmul_e4m3: 65536 vectors" in completed.stdout

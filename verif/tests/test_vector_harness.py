@@ -8,7 +8,8 @@ from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.verif.benches.stream import run_vectors
 from macforge.verif.benches.vector_harness import (DEPTH, HARNESS_TOP, build_in_harness,
-                                                   harness_verilog, write_vectors)
+                                                   harness_verilog, read_results,
+                                                   write_vectors)
 from macforge.verif.tests.conftest import BUILD_ROOT, built_unit
 
 # The MACs' first pipelined configuration, already built by their regression.
@@ -38,6 +39,16 @@ def test_vector_counts_are_checked(tmp_path):
     assert write_vectors({"a": np.array([-1, 5]), "b": np.array([0, 255])}, metadata,
                          tmp_path) == 2
     assert (tmp_path / "vectors_a.hex").read_text() == "ff\n5\n"
+
+
+def test_results_are_read_past_the_simulators_annotations(tmp_path):
+    """Icarus writes a "// 0x00000010" line every 16 words; Verilator "@" addresses."""
+    metadata = emit("lmul", {"format": "e4m3"}, out_dir=tmp_path).metadata
+    words = [f"{value:02x}" for value in range(20)]
+    (tmp_path / "results_y.hex").write_text(
+        "// 0x00000000\n" + "\n".join(words[:16]) + "\n// 0x00000010\n@10\n"
+        + "\n".join(words[16:]) + "\n")
+    assert read_results(metadata, 20, tmp_path)["y"].tolist() == list(range(20))
 
 
 def _run(built, inputs, expected, tmp_path):
