@@ -13,8 +13,10 @@ between two.  Every stretch without idle cycles is timed against the metadata
 import numpy as np
 
 from .bitserial_work import Operands, dot_beats, dot_scenario
+from .stream_work import random_stretch
 
-__all__ = ["bench_scenarios", "smoke_scenarios", "long_dot_groups", "MAX_DOT_GROUPS"]
+__all__ = ["bench_scenarios", "smoke_scenarios", "long_dot_groups", "MAX_DOT_GROUPS",
+           "RANDOM_GROUPS"]
 
 MAX_DOT_GROUPS = 32
 """The longest dot product a bench streams, in groups, where it is cheap enough."""
@@ -23,6 +25,9 @@ LONG_DOT_CYCLES = 4096
 """Cycles the long dot product may take: a PE whose groups take longer streams fewer."""
 
 IDLE_RATE = 0.3
+
+RANDOM_GROUPS = (2, 1, 3, 1, 2)
+"""Groups of the random idle stretch's dot products, in turn."""
 
 # Extreme dot products: (weights, activations, scales) of Operands.extreme.  The first
 # reaches the largest positive sum (the most negative weight against the most negative
@@ -57,7 +62,7 @@ class _Maker:
         return {"in": {port: values[:beats] for port, values in stream.items()}}
 
 
-def bench_scenarios(params, metadata, *, seed):
+def bench_scenarios(params, metadata, *, seed, random_items=None):
     """The scenarios of one PE's bench.
 
     Parameters
@@ -68,6 +73,9 @@ def bench_scenarios(params, metadata, *, seed):
         The emitted metadata (``kind``, ``cycles_per_group``).
     seed : int
         Seeds operands and idle stretches.
+    random_items : int or None
+        Dot products of the random idle stretch, their groups :data:`RANDOM_GROUPS` in
+        turn (:func:`~.stream_work.random_stretch`); None: one of each.
     """
     maker = _Maker(params, metadata, seed)
     long = long_dot_groups(metadata)
@@ -78,8 +86,11 @@ def bench_scenarios(params, metadata, *, seed):
     return [
         maker.scenario("back to back, timed", maker.random((1, 2, 1, 3, long, 1, 2)),
                        timed=True),
-        maker.scenario("random idle cycles", maker.random((2, 1, 3, 1, 2)), idle=IDLE_RATE,
-                       seed=seed),
+        # Idle seeds apart per scenario (the first keeps ``seed``), so that no two
+        # scenarios of a long stretch idle alike.
+        *[maker.scenario(name, maker.random(groups), idle=IDLE_RATE, seed=seed + 100 * number)
+          for number, (name, groups) in enumerate(
+              random_stretch("random idle cycles", RANDOM_GROUPS, random_items))],
         maker.scenario("extremes (weights special, min, max, alternating; activations "
                        "min, max, alternating; scales max, alternating)", extremes, timed=True),
         # Halfway through the second group of three (at a group's end when a group is

@@ -16,9 +16,14 @@ import numpy as np
 
 from macforge.verif.benches.stream import EXPECTED_PREFIX
 
-__all__ = ["Scenario", "save", "load"]
+__all__ = ["Scenario", "save", "load", "random_stretch", "RANDOM_CHUNK"]
 
 _INDEX = "scenarios"
+
+RANDOM_CHUNK = 64
+"""The most work items in one scenario of a random stretch.  A long stretch (``macforge
+verify --vectors N``) becomes several scenarios: the bench reports progress and names a
+failure per scenario, and each starts from the drained unit (a few idle cycles more)."""
 
 
 @dataclasses.dataclass
@@ -112,3 +117,27 @@ def load(path):
                      _nest(arrays, number, "prelude") if entry["prelude"] else None,
                      entry["idle"], entry["seed"], entry["timed"])
             for number, entry in enumerate(json.loads(str(arrays[_INDEX])))]
+
+
+def random_stretch(name, sizes, items=None):
+    """The work sizes of a stretch of random work items, as ``(name, sizes)`` per
+    scenario.
+
+    Parameters
+    ----------
+    name : str
+        The stretch's name; with several scenarios each adds the items it holds.
+    sizes : sequence of int
+        Work sizes (a tile's K, a weight set's rows, a dot product's groups) that the
+        items take in turn.
+    items : int or None
+        How many work items; None: one of each of ``sizes``, in one scenario.
+    """
+    sizes = list(sizes)
+    if items is not None:
+        sizes = [sizes[index % len(sizes)] for index in range(items)]
+    if len(sizes) <= RANDOM_CHUNK:
+        return [(name, sizes)]
+    return [(f"{name}, items {start + 1}-{start + len(part)} of {len(sizes)}", part)
+            for start in range(0, len(sizes), RANDOM_CHUNK)
+            for part in [sizes[start:start + RANDOM_CHUNK]]]

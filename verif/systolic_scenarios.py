@@ -9,13 +9,17 @@ special values and extremes, and a reset in the middle of a tile or weight set.
 
 import numpy as np
 
+from .stream_work import random_stretch
 from .systolic_operands import Operands, cycled
 from .systolic_work import os_beats, os_scenario, ws_beats, ws_scenario
 
-__all__ = ["bench_scenarios", "smoke_scenarios", "WORK_SIZES"]
+__all__ = ["bench_scenarios", "smoke_scenarios", "WORK_SIZES", "RANDOM_SIZES"]
 
 WORK_SIZES = (1, 2, 7, 64)
 """K of os tiles and rows of ws weight sets that every array sees."""
+
+RANDOM_SIZES = (2, 64, 1, 7, 1, 2)
+"""K or rows of the random idle stretch's items, in turn."""
 
 IDLE_RATE = 0.3
 
@@ -70,7 +74,7 @@ def _timed_sizes(metadata):
     return [minimum, 64, max(minimum, 7), 1, 2, 1, minimum, 7, 64]
 
 
-def bench_scenarios(params, metadata, *, seed):
+def bench_scenarios(params, metadata, *, seed, random_items=None):
     """The scenarios of one array's bench.
 
     Parameters
@@ -81,13 +85,21 @@ def bench_scenarios(params, metadata, *, seed):
         The emitted metadata (``full_rate_min_k`` or ``full_rate_min_rows``).
     seed : int
         Seeds operands and idle stretches.
+    random_items : int or None
+        Tiles (os) or weight sets (ws) of the random idle stretch, their sizes
+        :data:`RANDOM_SIZES` in turn (:func:`~.stream_work.random_stretch`); None: one of
+        each.
     """
     maker = _Maker(params, seed)
     scenarios = [
         maker.scenario("back to back, timed", maker.work("random", _timed_sizes(metadata)),
                        timed=True),
-        maker.scenario("random idle cycles", maker.work("random", (2, 64, 1, 7, 1, 2)),
-                       idle=IDLE_RATE, seed=seed),
+        # Idle seeds apart per scenario (the first keeps ``seed``), so that no two
+        # scenarios of a long stretch idle alike.
+        *[maker.scenario(name, maker.work("random", sizes), idle=IDLE_RATE,
+                         seed=seed + 100 * number)
+          for number, (name, sizes) in enumerate(
+              random_stretch("random idle cycles", RANDOM_SIZES, random_items))],
         # Short sums: a special value decides a sum of 64 products (NaN, mostly).
         maker.scenario("special values, idle cycles",
                        maker.work("special", (7, 2, 1, 7, 2)), idle=IDLE_RATE,

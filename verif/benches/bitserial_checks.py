@@ -22,7 +22,7 @@ import numpy as np
 from macforge.formats import DTYPES
 
 from .handshake import MAX_STRETCH
-from .stream import check_outputs
+from .stream import Mismatches, check_outputs
 from .stream_run import StreamChecks, port_table, run_stream
 
 __all__ = ["check_metadata", "check_results", "check_timing", "run_scenario",
@@ -120,13 +120,14 @@ async def run_scenario(port, scenario, metadata):
 
 
 def check_results(scenario, observed, metadata):
-    """The results seen are the expected ones: their count and every bit of ``out``."""
+    """The results seen are the expected ones: their count and every bit of ``out``.
+    Raises :class:`~.stream.Mismatches` counting wrong, missing and extra results."""
     width = port_table(metadata)["out"]["width"]
     # Amaranth reads a signed port as a signed number, cocotb as its bits: compare bits.
     got = np.array([row["out"] & ((1 << width) - 1) for _, row in observed.rows],
                    dtype=np.int64)
     wanted = np.asarray(scenario.expected, dtype=np.int64)
-    problems = []
+    problems, mismatches = [], abs(len(got) - len(wanted))
     if len(got) != len(wanted):
         problems.append(f"{len(wanted)} results expected, {len(got)} seen")
     shared = min(len(got), len(wanted))
@@ -134,10 +135,11 @@ def check_results(scenario, observed, metadata):
         try:
             check_outputs({name: values[:shared] for name, values in scenario.labels.items()},
                           {"out": wanted[:shared]}, {"out": got[:shared]})
-        except AssertionError as error:
+        except Mismatches as error:
             problems.append(str(error))
+            mismatches += error.count
     if problems:
-        raise AssertionError(f"{scenario.name}: " + "\n".join(problems))
+        raise Mismatches(f"{scenario.name}: " + "\n".join(problems), mismatches)
 
 
 def _spacings(takes):

@@ -1,11 +1,14 @@
 """A bench for fixed-latency units: streams vectors through the unit in its harness,
-compares, reports.
+compares, reports; and what every bench shares: the vector file, running a bench on it,
+the report of mismatches (``mismatches.txt``), their counts (``mismatches.json``) and
+the progress file.
 
 The unit is described by its metadata (docs/units.md section 1): which ports are inputs and
 outputs, the clock and reset names, and the latency.  The scoreboard aligns outputs
 with inputs by that latency, never by a delay written into a bench.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -17,11 +20,18 @@ from macforge.formats import FloatFormat
 
 from .vector_harness import harness_clock, read_results, write_vectors
 
-__all__ = ["StreamBench", "VECTORS_ENV", "EXPECTED_PREFIX", "load_vectors", "run_vectors",
-           "check_outputs", "port_formats"]
+__all__ = ["StreamBench", "VECTORS_ENV", "PROGRESS_ENV", "EXPECTED_PREFIX", "REPORT_NAME",
+           "COUNTS_NAME", "Mismatches", "load_vectors", "save_vectors", "run_vector_file",
+           "run_vectors", "check_outputs", "write_counts", "read_counts", "report_progress",
+           "read_progress", "port_formats"]
 
 VECTORS_ENV = "MACFORGE_VECTORS"
 """Environment variable holding the path of the ``.npz`` vector file of a run."""
+
+PROGRESS_ENV = "MACFORGE_PROGRESS"
+"""Environment variable naming a file where a bench that runs in parts (the stream
+benches: one scenario after another) keeps the work items done so far; unset, it keeps
+none."""
 
 EXPECTED_PREFIX = "expected_"
 """In the vector file, ``<port>`` arrays are inputs, ``expected_<port>`` outputs."""
@@ -29,6 +39,54 @@ EXPECTED_PREFIX = "expected_"
 CLOCK_PERIOD_NS = 10
 MISMATCHES_SHOWN = 10
 REPORT_NAME = "mismatches.txt"
+"""The first mismatches, for a person to read; written by a failing bench."""
+COUNTS_NAME = "mismatches.json"
+"""What a bench checked and how many outputs mismatched, for a program to read; written
+by every bench that got as far as comparing, passing or not."""
+
+
+class Mismatches(AssertionError):
+    """Outputs that differ from the golden model: the message lists the first ones,
+    ``count`` says how many there are."""
+
+    def __init__(self, message, count):
+        super().__init__(message)
+        self.count = count
+
+
+def write_counts(**counts):
+    """Write a bench's counts (``mismatches`` and what it checked, by name) as
+    :data:`COUNTS_NAME` in the run directory, the bench's working directory."""
+    with open(COUNTS_NAME, "w") as file:
+        json.dump(counts, file)
+
+
+def read_counts(run_dir):
+    """The counts a bench wrote into ``run_dir``; None when it wrote none (it failed
+    before comparing)."""
+    try:
+        return json.loads((Path(run_dir) / COUNTS_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def report_progress(done):
+    """Record ``done`` work items in the file :data:`PROGRESS_ENV` names, if any.  The
+    file is replaced whole, so a reader never sees half a number."""
+    path = os.environ.get(PROGRESS_ENV)
+    if path:
+        partial = f"{path}.partial"
+        with open(partial, "w") as file:
+            file.write(f"{done}\n")
+        os.replace(partial, path)
+
+
+def read_progress(path):
+    """The work items done that a bench last recorded in ``path``; None before any."""
+    try:
+        return int(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def load_vectors():
@@ -43,17 +101,31 @@ def load_vectors():
     return inputs, expected
 
 
-def run_vectors(built, test_module, inputs, expected, run_dir, *, check=True):
-    """Run the bench ``test_module`` on the build ``built`` in ``run_dir``, on ``inputs``
-    and ``expected`` (port -> array), saved there as the vector file :func:`load_vectors`
-    reads; the :class:`macforge.sim.runner.RunResult` (``check``: raise on a failure)."""
+def save_vectors(path, inputs, expected):
+    """Write ``inputs`` and ``expected`` (port -> array) as the vector file
+    :func:`load_vectors` reads."""
+    np.savez(path, **inputs,
+             **{EXPECTED_PREFIX + port: values for port, values in expected.items()})
+
+
+def run_vector_file(built, test_module, run_dir, save, *, check=True, extra_env=None):
+    """Run the bench ``test_module`` on the build ``built`` in ``run_dir``, on the vector
+    file ``save(path)`` writes there (:func:`save_vectors`, or a stream unit's
+    :func:`macforge.verif.stream_work.save`); the :class:`macforge.sim.runner.RunResult`
+    (``check``: raise on a failure).  ``extra_env``: more for the bench's environment."""
     from macforge.sim import runner  # the pytest side's; the bench process never calls this
 
     vector_file = (Path(run_dir) / "vectors.npz").resolve()  # the simulator runs in run_dir
-    np.savez(vector_file, **inputs,
-             **{EXPECTED_PREFIX + port: values for port, values in expected.items()})
+    save(vector_file)
     return runner.run(built, test_module=test_module, test_dir=run_dir,
-                      extra_env={VECTORS_ENV: str(vector_file)}, check=check)
+                      extra_env={VECTORS_ENV: str(vector_file), **(extra_env or {})},
+                      check=check)
+
+
+def run_vectors(built, test_module, inputs, expected, run_dir, *, check=True):
+    """:func:`run_vector_file` on ``inputs`` and ``expected`` (port -> array)."""
+    return run_vector_file(built, test_module, run_dir,
+                           lambda path: save_vectors(path, inputs, expected), check=check)
 
 
 class StreamBench:
@@ -100,7 +172,8 @@ def _describe(value, fmt):
 
 
 def check_outputs(inputs, expected, observed, *, formats=None, log=None):
-    """Compare observed with expected outputs bit for bit; raise AssertionError on a mismatch.
+    """Compare observed with expected outputs bit for bit; raise :class:`Mismatches` (an
+    AssertionError) on a mismatch.
 
     The message, and ``mismatches.txt`` in the run directory, list the first mismatching
     vectors: every input, expected and got, in hex and, for ports with a number format in
@@ -124,7 +197,7 @@ def check_outputs(inputs, expected, observed, *, formats=None, log=None):
         report = f"{total} mismatching outputs in {count} vectors; first ones:\n" + "\n".join(lines)
         with open(REPORT_NAME, "w") as file:
             file.write(report + "\n")
-        raise AssertionError(report)
+        raise Mismatches(report, total)
     if log is not None:
         log.info("%d vectors match the golden model bit for bit", count)
 

@@ -6,9 +6,11 @@ holds scenarios: beats, the golden model's results, and how to drive them (idle
 stretches, a reset in the middle, timed or not).  They run one after another in one
 simulation, each from the state the last one left (drained; reset only where a scenario
 asks for it).  Every scenario is checked even after one fails, unless the unit stalls;
-the failures are written to ``mismatches.txt`` and the measurements to
+the failures are written to ``mismatches.txt``, the counts (scenarios, the failed ones,
+mismatching outputs) to ``mismatches.json`` and the measurements to
 ``measurements.json`` in the run directory.  A unit kind's bench module is a
-``cocotb.test`` calling :func:`run_bench` with its :class:`~.stream_run.StreamChecks`.
+``cocotb.test`` calling :func:`run_bench` with its :class:`~.stream_run.StreamChecks`;
+:func:`build_stream_unit` builds the unit for it.
 """
 
 import json
@@ -20,12 +22,33 @@ from cocotb.triggers import FallingEdge, ReadOnly
 from macforge.sim.runner import bench_metadata
 from macforge.verif.stream_work import load
 
-from .stream import CLOCK_PERIOD_NS, REPORT_NAME, VECTORS_ENV
+from .stream import (CLOCK_PERIOD_NS, REPORT_NAME, VECTORS_ENV, Mismatches, report_progress,
+                     write_counts)
 from .stream_run import RESET_CYCLES, Stalled, data_ports
 
-__all__ = ["CocotbPort", "run_bench", "MEASUREMENTS_NAME"]
+__all__ = ["CocotbPort", "run_bench", "build_stream_unit", "MEASUREMENTS_NAME",
+           "VERILATOR_BUILD_ARGS"]
 
 MEASUREMENTS_NAME = "measurements.json"
+
+VERILATOR_BUILD_ARGS = ("-CFLAGS", "-O0")
+"""Verilator's flags for a stream unit.  The arrays' C++ is large (an 8 x 8 array is
+20-30k lines of Verilog) and a bench runs a few thousand cycles, each a round trip into
+Python: g++ -O0 builds them in about 40 % of the CPU time of the default -Os (8 x 8
+int_mac, 4-bit operands: 29 s against 74 s), which the short runs never win back."""
+
+
+
+def build_stream_unit(verilog_path, metadata, *, build_root, simulator=None):
+    """Build a stream unit's emitted Verilog for its cocotb bench
+    (:func:`macforge.sim.runner.build`, cached), with :data:`VERILATOR_BUILD_ARGS` on
+    Verilator; ``simulator`` None takes the selected one."""
+    from macforge.sim import runner
+
+    simulator = simulator or runner.selected_simulator()
+    return runner.build([verilog_path], metadata["top"], simulator=simulator,
+                        build_root=build_root, metadata=metadata,
+                        build_args=VERILATOR_BUILD_ARGS if simulator == "verilator" else ())
 
 
 class CocotbPort:
@@ -75,18 +98,33 @@ class CocotbPort:
 
 async def run_bench(dut, checks):
     """Run every scenario of the vector file on ``dut`` and check it with ``checks``
-    (a :class:`~.stream_run.StreamChecks`); raise AssertionError listing every failure."""
+    (a :class:`~.stream_run.StreamChecks`); raise AssertionError listing every failure.
+    After each scenario the work items done so far go to the progress file
+    (:func:`~.stream.report_progress`), if the run names one.
+
+    The run ends by itself: every scenario's cycles are bounded by its stall budget
+    (:func:`~.stream_run.run_stream`), so the bench modules set no timeout of their own,
+    which would only cut short the long random stretches ``macforge verify`` can ask
+    for."""
     metadata = bench_metadata()
     checks.check_metadata(metadata)
     port = CocotbPort(dut, metadata)
     await port.start()
-    failures, measurements = [], {}
-    for scenario in load(os.environ[VECTORS_ENV]):
+    scenarios = load(os.environ[VECTORS_ENV])
+    failures, failed, measurements = [], [], {}
+    mismatches = done = 0
+
+    def fail(scenario, error):
+        failures.append(str(error))
+        if scenario.name not in failed:
+            failed.append(scenario.name)
+        dut._log.error("%s", error)
+
+    for scenario in scenarios:
         try:
             observed = await checks.run(port, scenario, metadata)
         except AssertionError as error:  # stalled, or X on a port
-            failures.append(str(error))
-            dut._log.error("%s", error)
+            fail(scenario, error)
             if isinstance(error, Stalled):
                 break  # the unit is stuck: later scenarios would only repeat it
             continue
@@ -95,8 +133,8 @@ async def run_bench(dut, checks):
             checks.check_results(scenario, observed, metadata)
             dut._log.info("%s: %d results match", scenario.name, len(scenario.expected))
         except AssertionError as error:
-            failures.append(str(error))
-            dut._log.error("%s", error)
+            fail(scenario, error)
+            mismatches += error.count if isinstance(error, Mismatches) else 0
         try:
             measured = checks.check_timing(scenario, observed, metadata)
             if measured is not None:
@@ -104,10 +142,12 @@ async def run_bench(dut, checks):
             dut._log.info("%s: %s", scenario.name,
                           measured if measured is not None else "untimed")
         except AssertionError as error:
-            failures.append(str(error))
-            dut._log.error("%s", error)
+            fail(scenario, error)
+        done += len(scenario.work)
+        report_progress(done)
     with open(MEASUREMENTS_NAME, "w") as file:
         json.dump(measurements, file, indent=1)
+    write_counts(scenarios=len(scenarios), failed=failed, mismatches=mismatches)
     if failures:
         with open(REPORT_NAME, "w") as file:
             file.write("\n\n".join(failures) + "\n")

@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from .handshake import unpack_lanes
-from .stream import check_outputs, port_formats
+from .stream import Mismatches, check_outputs, port_formats
 from .stream_run import StreamChecks
 from .systolic_run import port_table, run_scenario
 
@@ -69,12 +69,14 @@ def check_metadata(metadata):
 
 
 def check_results(scenario, observed, metadata):
-    """The rows seen are the expected rows: count, ``out_last`` and every lane's bits."""
+    """The rows seen are the expected rows: count, ``out_last`` and every lane's bits.
+    Raises :class:`~.stream.Mismatches` counting wrong lanes, wrong ``out_last`` flags and
+    missing or extra rows."""
     ports = port_table(metadata)
     cols = metadata["params"]["cols"]
     got = unpack_lanes([row["y"] for _, row in observed.rows], cols, ports["y"]["lane_width"])
     wanted = scenario.expected
-    problems = []
+    problems, mismatches = [], abs(len(got) - len(wanted))
     if len(got) != len(wanted):
         problems.append(f"{len(wanted)} result rows expected, {len(got)} seen")
     if "out_last" in ports:
@@ -82,6 +84,7 @@ def check_results(scenario, observed, metadata):
         row_last = (scenario.labels["row"] == metadata["params"]["rows"] - 1).astype(np.int64)
         shared = min(len(last), len(row_last))
         bad = np.flatnonzero(last[:shared] != row_last[:shared])
+        mismatches += bad.size
         if bad.size:
             problems.append(f"out_last wrong on {bad.size} rows, first at row {int(bad[0])}: "
                             f"expected {int(row_last[bad[0]])}")
@@ -94,10 +97,11 @@ def check_results(scenario, observed, metadata):
                           {lane: wanted[:shared, j] for j, lane in enumerate(lanes)},
                           {lane: got[:, j] for j, lane in enumerate(lanes)},
                           formats={lane: fmt for lane in lanes if fmt is not None})
-        except AssertionError as error:
+        except Mismatches as error:
             problems.append(str(error))
+            mismatches += error.count
     if problems:
-        raise AssertionError(f"{scenario.name}: " + "\n".join(problems))
+        raise Mismatches(f"{scenario.name}: " + "\n".join(problems), mismatches)
 
 
 def _runs(work, minimum):

@@ -3,14 +3,16 @@
 Vectors and golden outputs come from the file named by ``MACFORGE_VECTORS`` (written by
 the pytest side from the numpy golden model); the unit's ports, clock, reset and latency
 from its metadata.  The unit runs inside its vector harness (:mod:`.vector_harness`), one
-vector per clock.
+vector per clock.  Once compared, the counts go to ``mismatches.json`` (and the first
+mismatches to ``mismatches.txt``) in the run directory.
 """
 
 import cocotb
 
 from macforge.sim.runner import bench_metadata
 
-from .stream import StreamBench, check_outputs, load_vectors, port_formats
+from .stream import (Mismatches, StreamBench, check_outputs, load_vectors, port_formats,
+                     write_counts)
 
 
 @cocotb.test(timeout_time=1, timeout_unit="sec")
@@ -18,4 +20,10 @@ async def outputs_match_golden_model(dut):
     metadata = bench_metadata()
     inputs, expected = load_vectors()
     observed = await StreamBench(dut, metadata).stream(inputs)
-    check_outputs(inputs, expected, observed, formats=port_formats(metadata), log=dut._log)
+    vectors = len(next(iter(inputs.values())))
+    try:
+        check_outputs(inputs, expected, observed, formats=port_formats(metadata), log=dut._log)
+    except Mismatches as error:
+        write_counts(vectors=vectors, mismatches=error.count)
+        raise
+    write_counts(vectors=vectors, mismatches=0)

@@ -31,15 +31,13 @@ from macforge.sim.runner import METADATA_ENV_VAR
 from macforge.verif.benches.amaranth_stream import run_on_amaranth
 from macforge.verif.benches.bitserial_checks import DEQUANT_PE
 from macforge.verif.benches.stream import VECTORS_ENV
+from macforge.verif.benches.stream_cocotb import build_stream_unit
 from macforge.verif.coverage import DEQUANT_BENCHES as CONFIGS
 from macforge.verif.coverage import bitserial
 from macforge.verif.bitserial_scenarios import (bench_scenarios, long_dot_groups,
                                                   smoke_scenarios)
 from macforge.verif.stream_work import save
 from macforge.verif.tests.conftest import BUILD_ROOT
-
-# As for the systolic arrays: short runs never win back an optimizing g++ build.
-VERILATOR_BUILD_ARGS = ("-CFLAGS", "-O0")
 
 
 def _top(config):
@@ -56,10 +54,8 @@ def _build(config):
     resolved = unit.resolve(params)
     top = unit.top_name(resolved)
     emitted = emit(kind, params, out_dir=BUILD_ROOT / "units" / top)
-    simulator = runner.selected_simulator()
-    built = runner.build([emitted.verilog_path], top, simulator=simulator,
-                         build_root=BUILD_ROOT / "sim", metadata=emitted.metadata,
-                         build_args=VERILATOR_BUILD_ARGS if simulator == "verilator" else ())
+    built = build_stream_unit(emitted.verilog_path, emitted.metadata,
+                              build_root=BUILD_ROOT / "sim")
     return built, emitted.metadata, resolved
 
 

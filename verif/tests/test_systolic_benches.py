@@ -18,17 +18,13 @@ from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim import runner
 from macforge.verif.benches.stream import VECTORS_ENV
+from macforge.verif.benches.stream_cocotb import build_stream_unit
 from macforge.verif.coverage import SYSTOLIC_BENCHES as CONFIGS
 from macforge.verif.systolic_scenarios import bench_scenarios
 from macforge.verif.systolic_work import save
 from macforge.verif.tests.conftest import BUILD_ROOT
 
 UNIT = get_unit("systolic")
-# The arrays' C++ is large (an 8 x 8 array is 20-30k lines of Verilog) and each runs a
-# few thousand cycles: g++ -O0 builds them in about 40 % of the CPU time of the default
-# -Os (8 x 8 int_mac, 4-bit operands: 29 s against 74 s), which the short runs never
-# win back.  Verilator's flag; Icarus builds take no C++.
-VERILATOR_BUILD_ARGS = ("-CFLAGS", "-O0")
 
 
 def _top(params):
@@ -42,10 +38,7 @@ def test_systolic_matches_golden_model_and_metadata(params, tmp_path):
     top = UNIT.top_name(resolved)
     emitted = emit("systolic", params, out_dir=BUILD_ROOT / "units" / top)
     metadata = emitted.metadata
-    simulator = runner.selected_simulator()
-    built = runner.build([emitted.verilog_path], top, simulator=simulator,
-                         build_root=BUILD_ROOT / "sim", metadata=metadata,
-                         build_args=VERILATOR_BUILD_ARGS if simulator == "verilator" else ())
+    built = build_stream_unit(emitted.verilog_path, metadata, build_root=BUILD_ROOT / "sim")
     vectors = tmp_path / "vectors.npz"
     save(vectors, bench_scenarios(resolved, metadata,
                                    seed=resolved["rows"] * 10 + resolved["cols"]))
