@@ -74,16 +74,25 @@ def _build_parser():
     verify = commands.add_parser(
         "verify", help="check one unit's emitted Verilog against its golden model",
         description="Emit one unit, build it with a simulator and check it against its "
-                    "golden model: every operand pair where there are at most 2^18, "
-                    "special values and random vectors otherwise. Exit status 0 only "
-                    "when every output matched.")
+                    "golden model with the regression's bench. A fixed-latency unit gets "
+                    "every operand pair where there are at most 2^18, special values and "
+                    "random vectors otherwise; a stream unit (systolic, the dequantization "
+                    "PEs) the regression's scenarios (back to back and timed, idle cycles, "
+                    "extremes, a reset), its timing checked against its metadata too. "
+                    "Exit status 0 only when everything matched. A progress bar goes to "
+                    "stderr when it is a terminal.")
 
     def add_verify_options(p):
         p.add_argument("--vectors", type=int, default=None, metavar="N",
-                       help="random vectors where the input space is not covered "
-                            "exhaustively (default: the regression's)")
+                       help="random vectors: for a fixed-latency unit, vectors of one "
+                            "cycle's inputs, where the input space is not covered "
+                            "exhaustively; for a stream unit, work items of the random "
+                            "stretch with idle cycles: tiles (systolic, os), weight sets "
+                            "with their rows (systolic, ws), dot products (bitserial_pe, "
+                            "bitparallel_pe) (default: the regression's)")
         p.add_argument("--seed", type=int, default=0, metavar="S",
-                       help="seed of the random vectors (default: %(default)s)")
+                       help="seed of the random vectors and idle cycles (default: "
+                            "%(default)s)")
         p.add_argument("--sim", default=None, metavar="SIMULATOR",
                        help="verilator or icarus (default: $MACFORGE_SIM, else verilator)")
         p.add_argument("--out", default="build/verify", metavar="DIR",
@@ -172,24 +181,22 @@ def _run_emit(arguments):
 def _run_verify(arguments):
     unit = checked(get_unit, arguments.kind)
     params = _unit_params(unit, arguments)
-    from .verify import verify  # with the simulator runner: only when verifying
+    # With the simulator runner and tqdm: loaded only when verifying.
+    from .verify import BarProgress, prepare_verify, run_verify
 
     try:
-        result = verify(unit.kind, params, out_dir=arguments.out, random_count=arguments.vectors,
-                        seed=arguments.seed, simulator=arguments.sim)
+        plan = prepare_verify(unit.kind, params, out_dir=arguments.out,
+                              random_count=arguments.vectors, seed=arguments.seed,
+                              simulator=arguments.sim)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
     except SimulatorUnavailable as error:
         raise UsageError(f"{error} (Verilator comes with macforge's Python packages; "
                          f"Icarus Verilog from your system's, e.g. apt-get install iverilog)"
                          ) from None
-    coverage = "every operand pair" if result.exhaustive else "special values and random"
-    built = f", build {result.build_seconds:.1f} s" if result.build_seconds else ""
-    print(f"{result.top}: {result.vectors:,} vectors ({coverage}) in {result.seconds:.2f} s "
-          f"({result.vectors / result.seconds / 1000:.0f}k vectors/s with start-up){built}: "
-          + ("all outputs match the golden model" if result.passed
-             else f"{result.mismatches} mismatching outputs" if result.mismatches
-             else "the bench failed"))
+    with BarProgress(plan.top) as progress:
+        result = run_verify(plan, progress=progress)
+    print(result.summary())
     if not result.passed:
         print(result.report.rstrip())
         if result.waveform is not None:

@@ -1,62 +1,231 @@
 """``macforge verify``: check one configuration of a unit, as given, against its golden
-model on the emitted Verilog.
+model on the emitted Verilog, with the regression's own bench.
 
-The unit is emitted, built once inside its vector harness (cached by the simulator
-runner), and streamed the vectors of :mod:`macforge.verif.unit_vectors`: every operand
-pair where there are at most 2^18, the format's special values and random vectors
-otherwise.  The bench and vectors are the regression's own.
+How a unit kind is checked is its entry of :data:`METHODS`:
+
+- a fixed-latency unit (lmul, fmul, int_mac, fp_mac) runs inside its vector harness on
+  the vectors of :mod:`macforge.verif.unit_vectors`: every operand pair where there are at
+  most 2^18, the format's special values and random vectors otherwise; a vector is one
+  cycle's inputs;
+- a stream unit (systolic, bitserial_pe, bitparallel_pe) runs bare under its stream bench
+  (:mod:`macforge.verif.benches.stream_cocotb`) on the regression's scenarios
+  (:mod:`macforge.verif.systolic_scenarios`, :mod:`macforge.verif.bitserial_scenarios`):
+  back to back and timed, random idle cycles, special values and extremes, a reset in the
+  middle; its results are checked bit for bit and its timing against its metadata.  A
+  vector is a work item: a tile (os array), a weight set with its rows (ws array), a dot
+  product (PE); ``random_count`` sets the random idle stretch's items.
+
+A run is :func:`prepare_verify` (every check of the request, nothing built) and
+:func:`run_verify` in four steps, each reported to a :class:`Progress`: emit, build (once
+per configuration, cached under ``out_dir/sim``), vectors (the golden model's results)
+and simulate.  The bench writes the counts of what it compared (``mismatches.json``)
+beside the first mismatches (``mismatches.txt``); verify reads the counts.
 """
 
+import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from macforge.sim import runner
-from macforge.verif.benches.stream import REPORT_NAME, run_vectors
-from macforge.verif.benches.vector_harness import build_in_harness
+from macforge.verif import bitserial_scenarios, stream_work, systolic_scenarios
+from macforge.verif.benches.stream import (COUNTS_NAME, PROGRESS_ENV, REPORT_NAME,
+                                           read_counts, read_progress, run_vector_file,
+                                           save_vectors)
+from macforge.verif.benches.stream_cocotb import build_stream_unit
+from macforge.verif.benches.vector_harness import DEPTH, build_in_harness
 from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
 
-from .emit import emit
+from .emit import prepare, write
 from .registry import get_unit
 
-__all__ = ["VerifyResult", "verify", "VERIFIABLE"]
+__all__ = ["Method", "METHODS", "Stimulus", "VerifyPlan", "VerifyResult", "Progress",
+           "BarProgress", "STEPS", "prepare_verify", "run_verify", "verify"]
 
-VERIFIABLE = tuple(UNIT_VECTORS)
-"""The unit kinds ``verify`` checks: the fixed-latency ones."""
+STEPS = ("emit", "build", "vectors", "simulate")
+"""The steps of a run, in order, as :class:`Progress` hears of them."""
+
+PROGRESS_NAME = "progress.txt"
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """What one run streams into a unit's bench.
+
+    Attributes
+    ----------
+    save : callable
+        ``save(path)`` writes the vector file the bench reads.
+    items : int
+        Vectors (fixed-latency) or work items (stream).
+    noun : str
+        What an item is, plural: ``"vectors"``, ``"tiles"``, ``"weight sets"``,
+        ``"dot products"``.
+    beats : int
+        Input beats: a vector's cycle, a beat taken on a stream channel.
+    beat_noun : str
+        What a beat is called in rates: ``"vectors"`` or ``"beats"``.
+    coverage : str
+        What the items cover, in a few words.
+    """
+
+    save: Callable
+    items: int
+    noun: str
+    beats: int
+    beat_noun: str
+    coverage: str
+
+
+@dataclass(frozen=True)
+class Method:
+    """How ``verify`` checks one kind of unit.
+
+    Attributes
+    ----------
+    build : callable
+        ``build(verilog_path, metadata, *, build_root, simulator) -> runner.Build``,
+        cached by the simulator runner.
+    stimulus : callable
+        ``stimulus(unit, resolved, metadata, *, random_count, seed) -> Stimulus``;
+        ``random_count`` None takes the regression's.
+    random_limit : callable
+        ``random_limit(kind, resolved) -> int``: the most random vectors or work items
+        one run of that configuration takes.
+    passed : str
+        What a passing run has shown.
+    """
+
+    build: Callable
+    stimulus: Callable
+    random_limit: Callable
+    passed: str
+
+
+def _vectors(unit, resolved, metadata, *, random_count, seed):
+    """A fixed-latency unit's vectors (:data:`~macforge.verif.unit_vectors.UNIT_VECTORS`)
+    and the golden model's outputs."""
+    options = {} if random_count is None else {"random_count": random_count}
+    inputs = UNIT_VECTORS[unit.kind](resolved, seed=seed, **options)
+    expected = unit.golden_model(resolved)(**inputs)
+    count = len(next(iter(inputs.values())))
+    coverage = ("every operand pair" if exhaustive(unit.kind, resolved)
+                else "special values and random")
+    return Stimulus(partial(save_vectors, inputs=inputs, expected=expected), count,
+                    "vectors", count, "vectors", coverage)
+
+
+def _scenarios(make_scenarios, noun, unit, resolved, metadata, *, random_count, seed):
+    """A stream unit's scenarios: the regression's, ``random_count`` items in the random
+    idle stretch; ``noun(resolved)`` names a work item."""
+    scenarios = make_scenarios(resolved, metadata, seed=seed, random_items=random_count)
+    beats = sum(len(next(iter(fields.values())))
+                for scenario in scenarios for fields in scenario.streams.values())
+    return Stimulus(partial(stream_work.save, scenarios=scenarios),
+                    sum(len(scenario.work) for scenario in scenarios), noun(resolved),
+                    beats, "beats", f"{len(scenarios)} scenarios")
+
+
+def _harness_build(verilog_path, metadata, *, build_root, simulator):
+    return build_in_harness(verilog_path, metadata, build_root=build_root, simulator=simulator)
+
+
+def _harness_limit(kind, resolved):
+    """The most random vectors that fit the harness's :data:`DEPTH` beside the directed
+    ones, which take from a few hundred (a 32-bit multiplier) to 823k (a 9 x 9-bit
+    int_mac); an fp_mac streams two random sequences.  Measured by making the vectors
+    with 1 and 2 random ones: 0.1 s at most."""
+    make = UNIT_VECTORS[kind]
+    one, two = (len(next(iter(make(resolved, random_count=count, seed=0).values())))
+                for count in (1, 2))
+    per_count = two - one  # 0 where every pair is streamed and random_count unused
+    return DEPTH if per_count == 0 else (DEPTH - (one - per_count)) // per_count
+
+
+_FIXED_LATENCY = Method(_harness_build, _vectors, _harness_limit,
+                        passed="all outputs match the golden model")
+
+
+def _stream_limit(kind, resolved):
+    # 10,000 tiles of a 2 x 2 array take 24 s (7 s of golden model, 17 s of simulation at
+    # the bench's ~10k cycles/s), so 100,000 about 4 min; more would be a soak test, which
+    # the random stretch is not meant to be.
+    return 100_000
+
+
+_STREAM_PASSED = "all results match the golden model and the timing its metadata states"
+
+METHODS = {
+    **{kind: _FIXED_LATENCY for kind in UNIT_VECTORS},
+    "systolic": Method(
+        build_stream_unit,
+        partial(_scenarios, systolic_scenarios.bench_scenarios,
+                lambda resolved: "tiles" if resolved["dataflow"] == "os" else "weight sets"),
+        _stream_limit, _STREAM_PASSED),
+    **{kind: Method(build_stream_unit,
+                    partial(_scenarios, bitserial_scenarios.bench_scenarios,
+                            lambda resolved: "dot products"),
+                    _stream_limit, _STREAM_PASSED)
+       for kind in ("bitserial_pe", "bitparallel_pe")},
+}
+"""Each unit kind's :class:`Method`."""
+
+
+@dataclass(frozen=True)
+class VerifyPlan:
+    """A checked request, from :func:`prepare_verify`: nothing emitted or built yet."""
+
+    unit: object
+    method: Method
+    resolved: dict
+    prepared: object  # macforge.gen.emit.Prepared
+    out_dir: Path
+    random_count: int | None
+    seed: int
+    simulator: str
+
+    @property
+    def top(self):
+        return self.prepared.top
 
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """What :func:`verify` checked and found.
+    """What :func:`run_verify` checked and found.
 
     Attributes
     ----------
     top : str
-    vectors : int
-        Input vectors streamed (cycles, for a MAC).
-    exhaustive : bool
-        Whether every operand pair was among them.
+    stimulus : Stimulus
+        What was streamed: items, beats, coverage.
+    passed_text : str
+        What a pass shows (the kind's :attr:`Method.passed`).
     seconds : float
         The simulation's wall time, start-up included.
     build_seconds : float
         The build's, 0 when an earlier build was reused.
     failed : bool
-        Whether the bench failed (a mismatch, or an error before comparing).
-    mismatches : int
-        Mismatching outputs.
+        Whether the bench failed (a mismatch, a timing miss, or an error before
+        comparing).
+    counts : dict or None
+        The bench's counts (``mismatches``; a stream bench's ``scenarios`` and ``failed``
+        ones); None when it failed before comparing.
     report : str
-        The bench's report of the first mismatches ("" when none).
+        The bench's report of the failures ("" when none).
     waveform : Path or None
         The failing run's waveform.
     """
 
     top: str
-    vectors: int
-    exhaustive: bool
+    stimulus: Stimulus
+    passed_text: str
     seconds: float
     build_seconds: float
     failed: bool
-    mismatches: int
+    counts: dict | None
     report: str
     waveform: Path | None
 
@@ -64,45 +233,246 @@ class VerifyResult:
     def passed(self):
         return not self.failed
 
+    @property
+    def mismatches(self):
+        """Mismatching outputs, as the bench counted them (0 when it counted none)."""
+        return (self.counts or {}).get("mismatches", 0)
 
-def verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None):
-    """Emit ``kind`` with ``params`` into ``out_dir/<top>``, build it and check it; a
-    :class:`VerifyResult`.  ``random_count``: random vectors where the input space is not
-    covered exhaustively (default: the regression's).  Bad parameters raise ValueError or
-    TypeError before anything is built; a missing simulator raises
-    :class:`macforge.sim.verilator.SimulatorUnavailable`."""
+    def summary(self):
+        """One line: what was checked, in what time and at what rate, and the verdict."""
+        stimulus = self.stimulus
+        checked = f"{stimulus.items:,} {stimulus.noun}"
+        if stimulus.beat_noun != stimulus.noun:
+            checked += f", {stimulus.beats:,} {stimulus.beat_noun}"
+        built = f", build {self.build_seconds:.1f} s" if self.build_seconds else ""
+        return (f"{self.top}: {checked} ({stimulus.coverage}) in {self.seconds:.2f} s "
+                f"({_rate(stimulus.beats / self.seconds)} {stimulus.beat_noun}/s with "
+                f"start-up){built}: {self.passed_text if self.passed else self._failure()}")
+
+    def _failure(self):
+        counts = self.counts or {}
+        parts = [f"{self.mismatches} mismatching outputs"] if self.mismatches else []
+        if counts.get("failed"):
+            parts.append(f"{len(counts['failed'])} of {counts['scenarios']} scenarios failed")
+        return ", ".join(parts) or "the bench failed"
+
+
+def _rate(per_second):
+    return f"{per_second / 1000:.0f}k" if per_second >= 10_000 else f"{per_second:,.0f}"
+
+
+class Progress:
+    """Hears of a run's steps (:data:`STEPS`) and, while simulating, of the work items
+    the bench has done; says nothing.  :class:`BarProgress` shows them."""
+
+    def step(self, name, *, watch=None, total=None, noun=None):
+        """Step ``name`` begins; ``watch``: the file where the bench keeps the
+        ``total`` items (``noun``) it has done, if it does."""
+
+    def close(self):
+        """The run is over."""
+
+
+class BarProgress(Progress):
+    """The steps on a progress bar on ``file`` (default stderr), with the bench's work
+    items beside the simulate step, refreshed a few times a second.
+
+    The bar is shown only when ``file`` is a terminal (tqdm's ``disable=None``): piped
+    or captured output (logs, CI, the tests) gets the summary lines alone.  It leaves
+    nothing behind when closed.  Used as a context manager it closes itself and, while
+    shown, routes what the run prints (the simulator runner's report of a failing
+    bench) past the bar instead of through it.
+    """
+
+    _REFRESH_SECONDS = 0.25
+
+    def __init__(self, top, *, file=None):
+        from tqdm import tqdm  # loaded only when verifying, as the CLI loads this module
+
+        # tqdm adds ": " to a description it is given later, not to this one.
+        self._bar = tqdm(total=len(STEPS), desc=f"{top}: ", unit="step", leave=False,
+                         file=file or sys.stderr, disable=None,
+                         bar_format="{desc}{n}/{total} steps{postfix} |{bar}| [{elapsed}]")
+        self._watched = None
+        self._done = 0
+        self._stop = threading.Event()
+        self._top = top
+        self._thread = None
+        if not self._bar.disable:
+            # The bar redraws on updates only: a long build would freeze its clock.
+            self._thread = threading.Thread(target=self._refresh_until_closed, daemon=True)
+            self._thread.start()
+
+    def step(self, name, *, watch=None, total=None, noun=None):
+        if self._bar.disable:
+            return
+        self._bar.n = STEPS.index(name)
+        self._watched = (watch, total, noun) if watch is not None else None
+        self._bar.set_postfix_str("", refresh=False)
+        self._bar.set_description(f"{self._top}: {name}")
+
+    def _show_items(self):
+        if self._watched is None:
+            return
+        watch, total, noun = self._watched
+        done = read_progress(watch)
+        if done is None:
+            return
+        if done < self._done:
+            # The count starts again only when the runner re-runs a failed bench with
+            # tracing, for the waveform.
+            self._bar.set_description(f"{self._top}: simulate again, tracing", refresh=False)
+        self._done = done
+        self._bar.set_postfix_str(f"{done:,}/{total:,} {noun}", refresh=False)
+
+    def _refresh_until_closed(self):
+        while not self._stop.wait(self._REFRESH_SECONDS):
+            self._show_items()
+            self._bar.refresh()
+
+    def __enter__(self):
+        if self._thread is not None:
+            self._stdout = sys.stdout
+            sys.stdout = _LinesPastTheBar(sys.stdout, self._bar)
+        return self
+
+    def __exit__(self, *exception):
+        if self._thread is not None:
+            sys.stdout.flush()
+            sys.stdout = self._stdout
+        self.close()
+
+    def close(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._show_items()  # the bench's last word, drawn before the bar goes
+            self._bar.refresh()
+        self._bar.close()
+
+
+class _LinesPastTheBar:
+    """Standard output while a bar is shown: whole lines, each written with the bar
+    cleared and drawn again after it (what ``tqdm.write`` does for one string)."""
+
+    def __init__(self, stream, bar):
+        self._stream = stream
+        self._bar = bar
+        self._pending = ""
+
+    def write(self, text):
+        self._pending += text
+        lines, newline, self._pending = self._pending.rpartition("\n")
+        if newline:
+            self._write(lines + newline)
+        return len(text)
+
+    def flush(self):
+        if self._pending:
+            self._write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def _write(self, text):
+        with self._bar.external_write_mode(file=self._bar.fp):
+            self._stream.write(text)
+            self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _check_count(name, value, limit):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, not {value!r}")
+    if value > limit:
+        raise ValueError(f"{name} {value:,} is more than one run of this configuration "
+                         f"takes: at most {limit:,}")
+
+
+def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None):
+    """Check a request to verify ``kind`` with ``params``: the unit, its parameters, the
+    counts, the simulator and ``out_dir``; a :class:`VerifyPlan`.
+
+    Parameters
+    ----------
+    kind : str
+        A unit kind of :data:`METHODS`.
+    params : dict
+        The unit's parameters as given (text or values; missing ones take defaults).
+    out_dir : path-like
+        The unit goes to ``out_dir/<top>``, its build to ``out_dir/sim``, the run to
+        ``out_dir/<top>/run``.
+    random_count : int or None
+        Random vectors (fixed-latency units, where the input space is not covered
+        exhaustively) or random work items (stream units); None: the regression's.
+    seed : int
+        Seed of the random vectors or work items, >= 0.
+    simulator : str or None
+        ``"verilator"`` or ``"icarus"``; None: ``$MACFORGE_SIM``, else Verilator.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad input, naming the parameter, the value and what is allowed; nothing has
+        been written then.
+    macforge.sim.verilator.SimulatorUnavailable
+        When the simulator is missing.
+    """
     unit = get_unit(kind)
-    if unit.kind not in UNIT_VECTORS:
-        raise ValueError(f"verify checks the fixed-latency units ({', '.join(VERIFIABLE)}), "
-                         f"not {unit.kind!r}, whose stream bench `make test` runs")
+    method = METHODS.get(unit.kind)
+    if method is None:
+        raise ValueError(f"verify has no method for unit {unit.kind!r}; it checks "
+                         f"{', '.join(METHODS)}")
     resolved = unit.resolve(params)
-    if random_count is not None and (isinstance(random_count, bool)
-                                     or not isinstance(random_count, int) or random_count < 1):
-        raise ValueError(f"vectors must be an integer >= 1, not {random_count!r}")
+    if random_count is not None:
+        _check_count("vectors", random_count, method.random_limit(unit.kind, resolved))
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, not {seed!r}")
     simulator = runner.check_simulator(simulator)
-    make_vectors = UNIT_VECTORS[unit.kind]
-    options = {} if random_count is None else {"random_count": random_count}
-    inputs = make_vectors(resolved, seed=seed, **options)
-    top = unit.top_name(resolved)
-    directory = Path(out_dir) / top
-    emitted = emit(unit.kind, params, out_dir=directory)
-    built = build_in_harness(emitted.verilog_path, emitted.metadata,
-                             build_root=Path(out_dir) / "sim", simulator=simulator)
-    run_dir = directory / "run"
+    # Last: it creates the unit's directory, once everything else is known to be good.
+    prepared = prepare(unit.kind, params, out_dir=Path(out_dir) / unit.top_name(resolved))
+    return VerifyPlan(unit, method, resolved, prepared, Path(out_dir), random_count, seed,
+                      simulator)
+
+
+def run_verify(plan, *, progress=None):
+    """Emit, build and check a :class:`VerifyPlan`; a :class:`VerifyResult`.
+    ``progress``: a :class:`Progress` told of each step (default: none)."""
+    progress = progress or Progress()
+    progress.step("emit")
+    emitted = write(plan.prepared)
+    progress.step("build")
+    built = plan.method.build(emitted.verilog_path, emitted.metadata,
+                              build_root=plan.out_dir / "sim", simulator=plan.simulator)
+    progress.step("vectors")
+    stimulus = plan.method.stimulus(plan.unit, plan.resolved, emitted.metadata,
+                                    random_count=plan.random_count, seed=plan.seed)
+    run_dir = emitted.verilog_path.parent / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / REPORT_NAME).unlink(missing_ok=True)
-    expected = unit.golden_model(params)(**inputs)
+    # What an earlier run left must not pass for this run's.
+    for name in (REPORT_NAME, COUNTS_NAME, PROGRESS_NAME):
+        (run_dir / name).unlink(missing_ok=True)
+    watch = (run_dir / PROGRESS_NAME).resolve()  # the bench runs in run_dir
+    progress.step("simulate", watch=watch, total=stimulus.items, noun=stimulus.noun)
     started = time.perf_counter()
-    result = run_vectors(built, unit.bench, inputs, expected, run_dir, check=False)
+    result = run_vector_file(built, plan.unit.bench, run_dir, stimulus.save, check=False,
+                             extra_env={PROGRESS_ENV: str(watch)})
     seconds = time.perf_counter() - started
     report_path = run_dir / REPORT_NAME
     report = report_path.read_text() if report_path.is_file() else ""
-    count = len(next(iter(inputs.values())))
-    mismatches = int(report.split(" ", 1)[0]) if report else 0
     if result.failed and not report:
         report = f"the bench failed before comparing; log: {result.log_path}"
-    return VerifyResult(top=top, vectors=count, exhaustive=exhaustive(unit.kind, resolved),
+    return VerifyResult(top=plan.top, stimulus=stimulus, passed_text=plan.method.passed,
                         seconds=seconds, build_seconds=0.0 if built.reused else built.seconds,
-                        failed=bool(result.failed), mismatches=mismatches, report=report,
+                        failed=not result.ok, counts=read_counts(run_dir), report=report,
                         waveform=result.waveform)
 
+
+def verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None,
+           progress=None):
+    """:func:`prepare_verify`, then :func:`run_verify`: check one configuration of a
+    unit on its emitted Verilog; a :class:`VerifyResult`."""
+    plan = prepare_verify(kind, params, out_dir=out_dir, random_count=random_count,
+                          seed=seed, simulator=simulator)
+    return run_verify(plan, progress=progress)
