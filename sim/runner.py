@@ -54,6 +54,7 @@ from .checks import (
 from .simulators import (
     SIMULATORS, available_simulators, make_runner, missing_tools, toolchain_identity,
 )
+from .bench_environment import METADATA_ENV_VAR, bench_metadata
 from .verilator import SimulatorUnavailable, verilator_executable, verilator_root
 
 __all__ = [
@@ -82,9 +83,6 @@ DEFAULT_SIMULATOR = "verilator"
 
 SIM_ENV_VAR = "MACFORGE_SIM"
 """Environment variable choosing the simulator when :func:`build` gets none."""
-
-METADATA_ENV_VAR = "MACFORGE_UNIT_METADATA"
-"""Environment variable carrying the unit's metadata (JSON) into the bench process."""
 
 ASSERTION_REWRITE_ENV_VAR = "COCOTB_REWRITE_ASSERTION_FILES"
 """cocotb's choice of the modules whose asserts pytest rewrites (none, for our benches)."""
@@ -146,20 +144,6 @@ def selected_simulator() -> str:
             f"allowed: {', '.join(SIMULATORS)}"
         )
     return value
-
-
-def bench_metadata() -> dict | None:
-    """Return the unit metadata that :func:`run` passed to the bench, if any.
-
-    Call this from inside a cocotb test module.
-
-    Returns
-    -------
-    dict or None
-        The metadata dict given to :func:`build`, or None if there was none.
-    """
-    text = os.environ.get(METADATA_ENV_VAR, "")
-    return json.loads(text) if text else None
 
 
 def check_simulator(simulator: object) -> str:

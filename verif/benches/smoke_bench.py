@@ -18,7 +18,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, Timer
 
-from macforge.sim.runner import bench_metadata
+from macforge.sim.bench_environment import bench_metadata
 
 CORRUPT_ENV = "MACFORGE_SMOKE_CORRUPT"
 

@@ -19,7 +19,7 @@ import os
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from macforge.sim.runner import bench_metadata
+from macforge.sim.bench_environment import bench_metadata
 from macforge.verif.stream_work import load
 
 from .stream import (CLOCK_PERIOD_NS, REPORT_NAME, VECTORS_ENV, Mismatches, report_progress,

@@ -9,7 +9,7 @@ mismatches to ``mismatches.txt``) in the run directory.
 
 import cocotb
 
-from macforge.sim.runner import bench_metadata
+from macforge.sim.bench_environment import bench_metadata
 
 from .stream import (Mismatches, StreamBench, check_outputs, load_vectors, port_formats,
                      write_counts)
