@@ -242,9 +242,12 @@ class VerifyResult:
         if stimulus.beat_noun != stimulus.noun:
             checked += f", {stimulus.beats:,} {stimulus.beat_noun}"
         built = f", build {self.build_seconds:.1f} s" if self.build_seconds else ""
+        rate = f"{_rate(stimulus.beats / self.seconds)} {stimulus.beat_noun}/s with start-up"
+        streamed = (self.counts or {}).get("stream_seconds")
+        if streamed:
+            rate = f"{_rate(stimulus.beats / streamed)} {stimulus.beat_noun}/s streamed, {rate}"
         return (f"{self.top}: {checked} ({stimulus.coverage}) in {self.seconds:.2f} s "
-                f"({_rate(stimulus.beats / self.seconds)} {stimulus.beat_noun}/s with "
-                f"start-up){built}: {self.passed_text if self.passed else self._failure()}")
+                f"({rate}){built}: {self.passed_text if self.passed else self._failure()}")
 
     def _failure(self):
         counts = self.counts or {}

@@ -15,6 +15,7 @@ The harness applies the same cycles the metadata describes (docs/units.md sectio
   next falling edge, before the next vector is applied).
 """
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,12 @@ def write_vectors(inputs, metadata, directory):
         raise ValueError(f"a run streams 1 to {DEPTH} vectors, not {count}")
     for port in data_ports(metadata, "in"):
         mask = (1 << port["width"]) - 1
-        text = "\n".join(f"{int(value) & mask:x}" for value in inputs[port["name"]].tolist())
+        values = np.asarray(inputs[port["name"]])
+        if values.dtype.kind in "iu" and port["width"] < 63:
+            values = (values & mask).tolist()  # numpy masks a third faster than Python
+        else:
+            values = [int(value) & mask for value in values.tolist()]
+        text = "\n".join(map("{:x}".format, values))
         (Path(directory) / _vector_file(port["name"])).write_text(text + "\n")
     return count
 
@@ -141,14 +147,17 @@ def read_results(metadata, count, directory):
     ints in an object array for a port wider than 63 bits)."""
     results = {}
     for port in data_ports(metadata, "out"):
-        # Simulators annotate the file: Icarus with "// 0x00000010" comment lines every 16
-        # words, others with "@address" lines.
-        lines = (Path(directory) / _result_file(port["name"])).read_text().splitlines()
-        words = [word for line in lines for word in line.split("//", 1)[0].split()
-                 if not word.startswith("@")]
+        text = (Path(directory) / _result_file(port["name"])).read_text()
+        if "//" in text or "@" in text:
+            # Simulators annotate the file: Icarus with "// 0x00000010" comment lines
+            # every 16 words, others with "@address" lines.
+            text = " ".join(line.split("//", 1)[0] for line in text.splitlines())
+            words = [word for word in text.split() if not word.startswith("@")]
+        else:
+            words = text.split()
         if len(words) != count:
             raise RuntimeError(f"the harness saved {len(words)} results of {port['name']}, "
                                f"not {count}")
-        values = [int(word, 16) for word in words]
+        values = list(map(int, words, itertools.repeat(16, len(words))))
         results[port["name"]] = np.array(values, dtype=np.int64 if port["width"] < 64 else object)
     return results
