@@ -98,6 +98,9 @@ def _build_parser():
         p.add_argument("--out", default="build/verify", metavar="DIR",
                        help="where the unit, its build and the run go "
                             "(default: %(default)s)")
+        p.add_argument("--build-dir", default=None, metavar="DIR",
+                       help="keep builds and their compiler cache here instead, to share "
+                            "them between --out directories (default: OUT/sim)")
     _add_unit_parsers(verify.add_subparsers(dest="kind", required=True, metavar="UNIT"),
                       "verify", add_verify_options)
 
@@ -187,7 +190,7 @@ def _run_verify(arguments):
     try:
         plan = prepare_verify(unit.kind, params, out_dir=arguments.out,
                               random_count=arguments.vectors, seed=arguments.seed,
-                              simulator=arguments.sim)
+                              simulator=arguments.sim, build_dir=arguments.build_dir)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
     except SimulatorUnavailable as error:

@@ -38,7 +38,7 @@ from macforge.verif.benches.stream_cocotb import build_stream_unit
 from macforge.verif.benches.vector_harness import DEPTH, build_in_harness
 from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
 
-from .emit import prepare, write
+from .emit import check_output_dir, prepare, write
 from .registry import get_unit
 from .verify_progress import STEPS, BarProgress, Progress
 
@@ -179,7 +179,7 @@ class VerifyPlan:
     method: Method
     resolved: dict
     prepared: object  # macforge.gen.emit.Prepared
-    out_dir: Path
+    build_root: Path
     random_count: int | None
     seed: int
     simulator: str
@@ -269,7 +269,8 @@ def _check_count(name, value, limit):
                          f"takes: at most {limit:,}")
 
 
-def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None):
+def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None,
+                   build_dir=None):
     """Check a request to verify ``kind`` with ``params``: the unit, its parameters, the
     counts, the simulator and ``out_dir``; a :class:`VerifyPlan`.
 
@@ -289,6 +290,9 @@ def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulato
         Seed of the random vectors or work items, >= 0.
     simulator : str or None
         ``"verilator"`` or ``"icarus"``; None: ``$MACFORGE_SIM``, else Verilator.
+    build_dir : path-like or None
+        Where builds and their compiler cache are kept instead of ``out_dir/sim``: runs
+        into different ``out_dir`` share them this way.
 
     Raises
     ------
@@ -309,9 +313,11 @@ def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulato
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, not {seed!r}")
     simulator = runner.check_simulator(simulator)
+    build_root = (Path(out_dir) / "sim" if build_dir is None
+                  else check_output_dir(build_dir, name="build-dir"))
     # Last: it creates the unit's directory, once everything else is known to be good.
     prepared = prepare(unit.kind, params, out_dir=Path(out_dir) / unit.top_name(resolved))
-    return VerifyPlan(unit, method, resolved, prepared, Path(out_dir), random_count, seed,
+    return VerifyPlan(unit, method, resolved, prepared, build_root, random_count, seed,
                       simulator)
 
 
@@ -323,7 +329,7 @@ def run_verify(plan, *, progress=None):
     emitted = write(plan.prepared)
     progress.step("build")
     built = plan.method.build(emitted.verilog_path, emitted.metadata,
-                              build_root=plan.out_dir / "sim", simulator=plan.simulator)
+                              build_root=plan.build_root, simulator=plan.simulator)
     progress.step("vectors")
     stimulus = plan.method.stimulus(plan.unit, plan.resolved, emitted.metadata,
                                     random_count=plan.random_count, seed=plan.seed)
@@ -349,9 +355,9 @@ def run_verify(plan, *, progress=None):
 
 
 def verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None,
-           progress=None):
+           build_dir=None, progress=None):
     """:func:`prepare_verify`, then :func:`run_verify`: check one configuration of a
     unit on its emitted Verilog; a :class:`VerifyResult`."""
     plan = prepare_verify(kind, params, out_dir=out_dir, random_count=random_count,
-                          seed=seed, simulator=simulator)
+                          seed=seed, simulator=simulator, build_dir=build_dir)
     return run_verify(plan, progress=progress)

@@ -23,15 +23,19 @@ from macforge.verif.tests.conftest import BUILD_ROOT, assert_cli_refuses
 
 # One directory for the checks that build, so their builds and compiler cache are kept.
 OUT = str(BUILD_ROOT / "verify")
+# The regression's build directory: configurations it benches too are built once, and the
+# rest share its compiler cache.
+SHARED_BUILDS = ["--build-dir", str(BUILD_ROOT / "sim")]
 
 
 @pytest.mark.slow
 def test_a_configuration_is_checked_exhaustively(capsys):
+    # A configuration the regression benches too: its build is reused.
     argv = ["verify", "fp_mac", "--in-format", "e4m3", "--acc-format", "bf16", "--mul", "lmul",
-            "--pipeline-stages", "3", "--out", OUT]
+            "--pipeline-stages", "5", "--out", OUT, *SHARED_BUILDS]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.startswith("fp_mac_e4m3_bf16_lmul_p3: 225,292 vectors (every operand pair)")
+    assert out.startswith("fp_mac_e4m3_bf16_lmul_p5: 225,292 vectors (every operand pair)")
     assert "all outputs match the golden model" in out
 
 
@@ -50,7 +54,7 @@ def test_a_mismatch_fails_with_the_first_ones_and_a_waveform(capsys, monkeypatch
 
     monkeypatch.setitem(units.VERIFICATION, "lmul",
                         dataclasses.replace(right, golden=wrong))
-    assert main(["verify", "lmul", "--format", "e4m3", "--out", OUT]) == 1
+    assert main(["verify", "lmul", "--format", "e4m3", "--out", OUT, *SHARED_BUILDS]) == 1
     out = capsys.readouterr().out
     assert "lmul_e4m3: 65,536 vectors (every operand pair)" in out
     assert "1 mismatching outputs" in out and "vector 12345: a=0x30" in out
@@ -58,26 +62,28 @@ def test_a_mismatch_fails_with_the_first_ones_and_a_waveform(capsys, monkeypatch
     assert waveform.endswith(".vcd") and Path(waveform).is_file()
 
 
-SYSTOLIC = ["systolic", "--rows", "2", "--cols", "2", "--dataflow", "os"]
+# Both benched by the regression too (verif/coverage.py).
+SYSTOLIC = ["systolic", "--rows", "2", "--cols", "3", "--dataflow", "os"]
 BITSERIAL = ["bitserial_pe", "--dtype", "int4", "--group-size", "4", "--bits-per-cycle", "2"]
 
 
 @pytest.mark.slow
 def test_a_systolic_array_is_checked_with_its_stream_bench(capsys):
-    assert main(["verify", *SYSTOLIC, "--vectors", "10", "--seed", "3", "--out", OUT]) == 0
+    assert main(["verify", *SYSTOLIC, "--vectors", "10", "--seed", "3", "--out", OUT,
+                 *SHARED_BUILDS]) == 0
     out = capsys.readouterr().out
     # The regression's scenarios with 10 random tiles in the idle stretch, not its 6.
-    assert out.startswith("systolic_os_2x2_int_mac_s8x8_acc32: 36 tiles, ")
+    assert out.startswith("systolic_os_2x3_int_mac_s8x8_acc32: 36 tiles, ")
     assert "(5 scenarios)" in out
     assert "all results match the golden model and the timing its metadata states" in out
-    counts = json.loads(Path(OUT, "systolic_os_2x2_int_mac_s8x8_acc32", "run",
+    counts = json.loads(Path(OUT, "systolic_os_2x3_int_mac_s8x8_acc32", "run",
                              "mismatches.json").read_text())
     assert counts == {"scenarios": 5, "failed": [], "mismatches": 0}
 
 
 @pytest.mark.slow
 def test_a_bit_serial_pe_is_checked_with_its_stream_bench(capsys):
-    assert main(["verify", *BITSERIAL, "--out", OUT]) == 0
+    assert main(["verify", *BITSERIAL, "--out", OUT, *SHARED_BUILDS]) == 0
     out = capsys.readouterr().out
     assert out.startswith("bitserial_pe_int4_b2_g4: 23 dot products, 98 beats (5 scenarios)")
     assert "all results match the golden model" in out
@@ -99,7 +105,7 @@ def test_a_stream_unit_mismatch_fails_with_the_first_ones_and_a_waveform(capsys,
 
     monkeypatch.setitem(units.VERIFICATION, "bitserial_pe",
                         dataclasses.replace(right, golden=wrong))
-    assert main(["verify", *BITSERIAL, "--out", OUT]) == 1
+    assert main(["verify", *BITSERIAL, "--out", OUT, *SHARED_BUILDS]) == 1
     out = capsys.readouterr().out
     assert "bitserial_pe_int4_b2_g4: 23 dot products" in out
     assert "1 mismatching outputs, 1 of 5 scenarios failed" in out
@@ -161,4 +167,13 @@ def test_the_progress_bar_is_not_shown_off_a_terminal():
 ])
 def test_verify_refuses_bad_input(argv, words, tmp_path, capsys):
     assert_cli_refuses([*argv, "--out", str(tmp_path / "out")], words, capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_verify_refuses_a_build_dir_it_cannot_create(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert_cli_refuses(["verify", "lmul", "--out", str(tmp_path / "out"),
+                        "--build-dir", str(blocker / "sim")],
+                       ["build-dir", "cannot be created", "is a file"], capsys)
     assert not (tmp_path / "out").exists()
