@@ -16,7 +16,7 @@ from .emit import prepare, write
 from .registry import UNITS, get_unit
 from .report import synthesize
 from .report_flows import FLOW_GROUPS, GATES
-from .standalone_bench import BENCH_UNITS, prepare_bench, write_bench
+from .standalone_bench import prepare_bench, write_bench
 
 __all__ = ["main"]
 
@@ -61,13 +61,14 @@ def _build_parser():
                        help="output directory (created if missing)")
         p.add_argument("--bench", default=None, metavar="DIR",
                        help="also write a standalone cocotb bench of the unit here, which "
-                            "runs with only cocotb and Verilator or Icarus (fixed-latency "
-                            f"units: {', '.join(BENCH_UNITS)})")
+                            "runs with only cocotb and Verilator or Icarus, on the vectors "
+                            "or scenarios verify uses")
         p.add_argument("--vectors", type=int, default=None, metavar="N",
                        help="the bench's random vectors where the input space is not "
-                            "covered exhaustively (default: the regression's, as verify)")
+                            "covered exhaustively, or a stream unit's random work items "
+                            "(default: the regression's, as verify)")
         p.add_argument("--seed", type=int, default=None, metavar="S",
-                       help="seed of the bench's random vectors (default: 0)")
+                       help="seed of the bench's random vectors or scenarios (default: 0)")
     _add_unit_parsers(emit.add_subparsers(dest="kind", required=True, metavar="UNIT"),
                       "emit", add_emit_options)
 

@@ -1,5 +1,6 @@
-"""Build this directory's unit inside its vector harness and run its cocotb test
-(unit_bench.py), with cocotb's runner (``cocotb_tools.runner``).
+"""Build this directory's unit (inside its vector harness, for a fixed-latency unit) and
+run its cocotb test (unit_bench.py or stream_bench.py, as bench.json says), with cocotb's
+runner (``cocotb_tools.runner``).
 
     python run.py                  # Verilator
     python run.py --sim icarus     # Icarus Verilog
@@ -20,7 +21,6 @@ import sysconfig
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCH_MODULE = "unit_bench"
 MISMATCH_REPORT = "mismatches.txt"
 SIMULATORS = ("verilator", "icarus")
 # The emitted Verilog has no `timescale; Icarus stops with "Bad period" without one.
@@ -103,7 +103,8 @@ def main(argv=None):
     runner = get_runner(arguments.sim)
     try:
         runner.build(sources=[HERE / name for name in bench["sources"]],
-                     hdl_toplevel=bench["harness"], build_dir=build_dir,
+                     hdl_toplevel=bench["toplevel"], build_dir=build_dir,
+                     build_args=bench["build_args"].get(arguments.sim, []),
                      timescale=TIMESCALE, waves=arguments.waves)
     except subprocess.CalledProcessError as error:
         print(f"run.py: the {arguments.sim} build failed ({error})", file=sys.stderr)
@@ -111,7 +112,7 @@ def main(argv=None):
     (HERE / MISMATCH_REPORT).unlink(missing_ok=True)
     # The simulation runs here: the harness reads and writes its files in its working
     # directory.
-    results = runner.test(test_module=BENCH_MODULE, hdl_toplevel=bench["harness"],
+    results = runner.test(test_module=bench["test_module"], hdl_toplevel=bench["toplevel"],
                           build_dir=build_dir, test_dir=HERE,
                           results_xml=str(build_dir / "results.xml"), waves=arguments.waves)
     try:
@@ -125,7 +126,7 @@ def main(argv=None):
               else "run.py: the bench failed before comparing; see the log above")
         print(f"FAIL: {bench['top']}")
         return 1
-    print(f"PASS: {bench['top']}: {bench['vectors']} vectors, every output as expected")
+    print(f"PASS: {bench['top']}: {bench['checked']}")
     return 0
 
 

