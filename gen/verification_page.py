@@ -11,6 +11,7 @@ Run ``python -m macforge.gen.verification_page`` to rewrite the page.
 from pathlib import Path
 
 from macforge.verif import coverage
+from macforge.verif.formal.mantissa_sweeps import sweep_classes
 from macforge.verif.unit_vectors import EXHAUSTIVE_LIMIT, UNIT_VECTORS, exhaustive, operand_pairs
 
 from .registry import get_unit
@@ -50,6 +51,26 @@ that runs without macforge.
 """
 
 
+_STEP_PROOF = """\
+### How the accumulate step is proved
+
+An accumulator's value depends on every earlier operation, so no number of cycles
+unrolled from reset proves anything about it. The step proof (`verif/formal/steps.py`)
+starts instead from any accumulator value in a set S: the canonical NaN, the
+infinities, and the finite multiples of 2^q up to 2^k, q and k from the product bounds
+of [units.md](units.md) section 6.2. It proves that one clock edge gives the value the
+reference's step gives (with `en` low, with `clear`, with `rst`), and that this value is
+in S again; with +0 in S, that covers every input sequence. The unit leaves out logic
+for values outside S, and a test shows the proof failing without the set. One solver
+call over all of S does not finish; one call per accumulator exponent field does.
+
+Out of reach, with the times in the table below: fp16 `fmul`, whose 11 x 11 significand
+product the unit and the reference build differently (neither Yosys's SAT solver nor
+ABC's `iprove` settles it; the mantissa sweeps cover it instead), and the bf16
+accumulator with exact products.
+"""
+
+
 def _top(kind, params):
     unit = get_unit(kind)
     return unit.top_name(unit.resolve(params))
@@ -66,8 +87,56 @@ def _vector_count(kind, params, **options):
     return len(next(iter(inputs.values())))
 
 
+def _mark_long(text, long):
+    return f"{text} (`make test-long`)" if long else text
+
+
+def _sweep_text(params, overflow_only):
+    fmt = get_unit("fmul").resolve(params)["format"]
+    classes = sweep_classes(fmt, overflow_only=overflow_only)
+    vectors = len(classes) << (2 * fmt.mantissa_bits)
+    which = "exponent classes that can overflow" if overflow_only else "exponent classes"
+    return f"every mantissa pair of {len(classes)} {which}: {vectors:,} vectors"
+
+
+def _formal_rows(kind, rows, blank):
+    """Add the proofs and sweeps of ``kind`` to ``rows`` (top -> cells), the formal cell
+    last; ``blank`` fills the cells of a configuration only proved."""
+    def add(params, text):
+        row = rows.setdefault(_top(kind, params), [*blank, ""])
+        row[-1] = f"{row[-1]}; {text}" if row[-1] else text
+
+    proved = set()
+    for proof_kind, params in coverage.FORMAL_PROOFS:
+        if proof_kind == kind:
+            add(params, "proved")
+            proved.add(_top(kind, params))
+    for proof_kind, params in coverage.LONG_FORMAL_PROOFS:
+        # The long sweep proves every lmul format: the rows already here say so, the
+        # rest is one sentence below the table.
+        if proof_kind == kind and _top(kind, params) in rows.keys() - proved:
+            add(params, _mark_long("proved", True))
+    for (sweep_kind, params), overflow_only in coverage.MANTISSA_SWEEPS:
+        if sweep_kind == kind:
+            add(params, _mark_long(_sweep_text(params, overflow_only), True))
+    for step_kind, params in coverage.LONG_STEP_PROOFS:
+        if step_kind == kind:
+            add(params, _mark_long("accumulate step proved", True))
+    for row in rows.values():
+        row[-1] = row[-1] or "—"
+
+
+def _reference_text(kind, tables, what):
+    checked = [(_top(kind, params), long) for table, long in tables
+               for check_kind, params in table if check_kind == kind]
+    if not checked:
+        return ""
+    names = ", ".join(_mark_long(f"`{top}`", long) for top, long in checked)
+    return f"\n\n{what} {names}."
+
+
 def _multiplier_section(kind):
-    """Simulated configurations and proofs of one multiplier, one row per configuration."""
+    """Simulated configurations, proofs and sweeps of one multiplier, a row each."""
     rows = {}
     for bench_kind, params, vectors in coverage.MULTIPLIER_BENCHES:
         if bench_kind != kind:
@@ -78,24 +147,19 @@ def _multiplier_section(kind):
         else:
             count = _vector_count(kind, params, random_count=vectors)
             simulated = f"special values and {vectors:,} random: {count:,} pairs"
-        rows[_top(kind, params)] = [simulated, "—"]
-    for proof_kind, params in coverage.FORMAL_PROOFS:
-        if proof_kind == kind:
-            rows.setdefault(_top(kind, params), ["—", ""])[1] = "proved"
+        rows[_top(kind, params)] = [simulated, ""]
+    _formal_rows(kind, rows, ["—"])
     text = _table(["configuration", "simulated", "formal"],
                   [[f"`{top}`", *cells] for top, cells in rows.items()])
     long = [params for proof_kind, params in coverage.LONG_FORMAL_PROOFS if proof_kind == kind]
-    if long:
+    if kind == "lmul":
         formats = {params["format"] for params in long}
         text += (f"\n\n`make test-long` proves every format of at most "
                  f"{coverage.PROOF_MAX_WIDTH} bits, named and generic ({len(formats)} "
                  f"formats), under both overflow rules: {len(long)} proofs.")
-    checked = [_top(kind, params) for check_kind, params in coverage.REFERENCE_CHECKS
-               if check_kind == kind]
-    if checked:
-        text += ("\n\nThe reference is checked against the golden model on every operand "
-                 "pair of " + ", ".join(f"`{top}`" for top in checked) + ".")
-    return text
+    return text + _reference_text(
+        kind, [(coverage.REFERENCE_CHECKS, False), (coverage.LONG_REFERENCE_CHECKS, True)],
+        "The reference is checked against the golden model on every operand pair of")
 
 
 def _mac_section(kind, configurations):
@@ -107,7 +171,16 @@ def _mac_section(kind, configurations):
                     else f"sampled ({pairs:,} pairs)")
         rows.append([f"`{_top(kind, params)}`", operands,
                      f"{_vector_count(kind, params):,}"])
-    return _table(["configuration", "operands", "cycles"], rows)
+    header = ["configuration", "operands", "cycles"]
+    if not any(step_kind == kind for step_kind, _ in coverage.LONG_STEP_PROOFS):
+        return _table(header, rows)
+    by_top = {row[0].strip("`"): [*row[1:], ""] for row in rows}
+    _formal_rows(kind, by_top, ["—", "—"])
+    return (_table([*header, "formal"], [[f"`{top}`", *cells] for top, cells in by_top.items()])
+            + _reference_text(kind, [(coverage.STEP_REFERENCE_CHECKS, False),
+                                     (coverage.LONG_STEP_REFERENCE_CHECKS, True)],
+                              "The step reference, in a register of its own, is checked "
+                              "against the golden model on the regression's vectors of"))
 
 
 def _stream_section(configurations):
@@ -130,6 +203,12 @@ def page_text():
         "accumulator, then random sequences and the accumulator's edge cases (overflow, "
         "inf + -inf, NaN until cleared, exact cancellation).\n\n"
         + _mac_section("fp_mac", coverage.FP_MAC_BENCHES),
+        _STEP_PROOF,
+        "## Proof attempts\n\nMeasured once on 2 cores, not run by the tests: what reached "
+        "a verdict, and how long the ones that did not ran before they were stopped.\n\n"
+        + _table(["configuration", "method", "outcome", "seconds"],
+                 [[f"`{_top(kind, params)}`", method, outcome, f"{seconds:,}"]
+                  for (kind, params), method, outcome, seconds in coverage.PROOF_ATTEMPTS]),
         "## Systolic array (`systolic`)\n\nStream scenarios, one simulation each.\n\n"
         + _stream_section([("systolic", params) for params in coverage.SYSTOLIC_BENCHES]),
         "## Dequantization PEs (`bitserial_pe`, `bitparallel_pe`)\n\nStream scenarios, one "

@@ -10,8 +10,10 @@ from macforge.formats import formats_up_to
 from .unit_vectors import RANDOM_PAIRS
 
 __all__ = ["MULTIPLIER_BENCHES", "INT_MAC_BENCHES", "FP_MAC_BENCHES", "SYSTOLIC_BENCHES",
-           "DEQUANT_BENCHES", "bitserial", "bitparallel", "FORMAL_PROOFS", "LONG_FORMAL_PROOFS",
-           "REFERENCE_CHECKS", "PROOF_MAX_WIDTH"]
+           "DEQUANT_BENCHES", "bitserial", "bitparallel", "PROOF_MAX_WIDTH", "FORMAL_PROOFS",
+           "LONG_FORMAL_PROOFS", "REFERENCE_CHECKS", "LONG_REFERENCE_CHECKS",
+           "STEP_REFERENCE_CHECKS", "LONG_STEP_REFERENCE_CHECKS", "LONG_STEP_PROOFS",
+           "MANTISSA_SWEEPS", "PROOF_ATTEMPTS"]
 
 # -- Simulation: the emitted Verilog against the golden model ---------------------------
 
@@ -189,46 +191,11 @@ cycles, 4 and 8 lanes, wrapping and wide outputs, and the bit-parallel reference
 # -- Formal: proofs on every input, and the references they rest on --------------------
 
 PROOF_MAX_WIDTH = 16
-"""Generic formats up to this many bits are proved in the long sweep."""
+"""Every lmul format up to this many bits is proved in `make test-long`."""
 
 
 def _lmul(name, **params):
     return ("lmul", {"format": name, **params})
-
-
-FORMAL_PROOFS = [
-    # The named wide formats, both overflow rules, and a pipelined unit.
-    *[_lmul(name, saturate=saturate) for name in ("fp16", "bf16", "fp32")
-      for saturate in (True, False)],
-    _lmul("fp16", pipeline_stages=2),
-    _lmul("fp32", pipeline_stages=1, saturate=False),
-    # Generic formats covering every offset rule (M <= 3, M = 4, M > 4), both kinds, the
-    # narrowest and widest exponents and the widest 16-bit mantissa.
-    _lmul("e2m1"), _lmul("e2m13"), _lmul("e3m4"), _lmul("e4m11", saturate=False),
-    _lmul("e5m5"), _lmul("e6m9"), _lmul("e7m8", saturate=False),
-    _lmul("e2m5fn", saturate=False), _lmul("e2m6fn"), _lmul("e3m4fn"), _lmul("e5m2fn"),
-]
-"""Units proved equal to their reference on every input in `make test`."""
-
-LONG_FORMAL_PROOFS = [
-    _lmul(fmt.name, saturate=saturate) for fmt in formats_up_to(PROOF_MAX_WIDTH)
-    for saturate in (True, False)
-]
-"""Every format up to :data:`PROOF_MAX_WIDTH` bits, both overflow rules: `make test-long`."""
-
-REFERENCE_CHECKS = [
-    # Both kinds, both overflow rules, and every offset rule an 8-bit format has.
-    _lmul("e4m3"), _lmul("e4m3", saturate=False), _lmul("e5m2", saturate=False),
-    _lmul("e3m4"), _lmul("e2m5fn", saturate=False),
-]
-"""References checked against the golden model on every input pair (8-bit formats)."""
-
-
-# -- The exact multiplier (fmul) and the fp_mac accumulate step --------------------------
-
-__all__ += ["LONG_MULTIPLIER_PROOFS", "LONG_REFERENCE_CHECKS", "STEP_REFERENCE_CHECKS",
-            "LONG_STEP_REFERENCE_CHECKS", "LONG_STEP_PROOFS", "MANTISSA_SWEEPS",
-            "PROOF_ATTEMPTS"]
 
 
 def _fmul(name, **params):
@@ -239,37 +206,58 @@ def _fp_mac(in_format, acc_format, mul="exact", **params):
     return ("fp_mac", {"in_format": in_format, "acc_format": acc_format, "mul": mul, **params})
 
 
-FORMAL_PROOFS += [
-    # Every 8-bit fmul is proved in about half a second: both kinds, both overflow
+FORMAL_PROOFS = [
+    # lmul: the named wide formats, both overflow rules, pipelined units.
+    *[_lmul(name, saturate=saturate) for name in ("fp16", "bf16", "fp32")
+      for saturate in (True, False)],
+    _lmul("fp16", pipeline_stages=2),
+    _lmul("fp32", pipeline_stages=1, saturate=False),
+    # Generic formats covering every offset rule (M <= 3, M = 4, M > 4), both kinds, the
+    # narrowest and widest exponents and the widest 16-bit mantissa.
+    _lmul("e2m1"), _lmul("e2m13"), _lmul("e3m4"), _lmul("e4m11", saturate=False),
+    _lmul("e5m5"), _lmul("e6m9"), _lmul("e7m8", saturate=False),
+    _lmul("e2m5fn", saturate=False), _lmul("e2m6fn"), _lmul("e3m4fn"), _lmul("e5m2fn"),
+    # fmul: every 8-bit format proves in about half a second; both kinds, both overflow
     # rules, a narrow exponent, and the deepest pipeline the datapath places.
     _fmul("e4m3"), _fmul("e4m3", saturate=True), _fmul("e5m2"), _fmul("e5m2", saturate=True),
     _fmul("e3m4"), _fmul("e2m1"), _fmul("e4m3", pipeline_stages=4),
 ]
+"""Units proved equal to their reference on every input in `make test`."""
 
-LONG_MULTIPLIER_PROOFS = [
+LONG_FORMAL_PROOFS = [
+    *[_lmul(fmt.name, saturate=saturate) for fmt in formats_up_to(PROOF_MAX_WIDTH)
+      for saturate in (True, False)],
     # 242 s with Yosys's SAT solver (ABC's iprove: 247 s); fp16's 11 x 11 significand
     # product is out of reach (PROOF_ATTEMPTS) and is swept instead (MANTISSA_SWEEPS).
     _fmul("bf16"),
 ]
-"""Named wide formats proved in `make test-long`, beside every generic lmul format."""
+"""Proved in `make test-long`: every lmul format up to :data:`PROOF_MAX_WIDTH` bits
+under both overflow rules, and fmul bf16."""
 
-REFERENCE_CHECKS += [_fmul("e4m3"), _fmul("e5m2", saturate=True)]
+REFERENCE_CHECKS = [
+    # lmul: both kinds, both overflow rules, and every offset rule an 8-bit format has.
+    _lmul("e4m3"), _lmul("e4m3", saturate=False), _lmul("e5m2", saturate=False),
+    _lmul("e3m4"), _lmul("e2m5fn", saturate=False),
+    _fmul("e4m3"), _fmul("e5m2", saturate=True),
+]
+"""References checked against the golden model on every input pair (8-bit formats)."""
 
 LONG_REFERENCE_CHECKS = [_fmul("e4m3", saturate=True), _fmul("e5m2"), _fmul("e3m4"),
                          _fmul("e3m4fn", saturate=True)]
 """More references checked against the golden model on every input pair: `make test-long`."""
 
 STEP_REFERENCE_CHECKS = [_fp_mac("e4m3", "fp16"), _fp_mac("e4m3", "bf16", "lmul")]
-"""Step references, in their state register, against the golden model on the unit's
-regression vectors (every operand pair onto a cleared and onto a random accumulator,
-random sequences, the accumulator's edge cases)."""
+"""fp_mac step references, in their state register, against the golden model on the
+unit's regression vectors (every operand pair onto a cleared and onto a random
+accumulator, random sequences, the accumulator's edge cases)."""
 
 LONG_STEP_REFERENCE_CHECKS = [
     _fp_mac("e4m3", "fp16", "lmul"), _fp_mac("e4m3", "bf16"), _fp_mac("e4m3", "fp32"),
     _fp_mac("e5m2", "fp16"), _fp_mac("e5m2", "fp16", "lmul"), _fp_mac("e5m2", "bf16"),
     _fp_mac("e2m1", "fp16"), _fp_mac("e4m3", "fp16", pipeline_stages=2),
 ]
-"""The same for the other product kinds, input formats, fp32 and a pipelined unit."""
+"""The same for the other product kinds, input formats, fp32 and a pipelined unit:
+`make test-long`."""
 
 LONG_STEP_PROOFS = [
     # fp16, 32 cases: 1,021 s in all for exact products, 155 s for L-Mul's; bf16 L-Mul,
@@ -278,7 +266,8 @@ LONG_STEP_PROOFS = [
     _fp_mac("e4m3", "fp16"), _fp_mac("e4m3", "fp16", "lmul"), _fp_mac("e4m3", "bf16", "lmul"),
 ]
 """fp_mac steps proved equal to the step reference from every reachable accumulator
-value (:mod:`macforge.verif.formal.steps`), one proof per accumulator exponent field."""
+value (:mod:`macforge.verif.formal.steps`), one proof per accumulator exponent field:
+`make test-long`."""
 
 MANTISSA_SWEEPS = [
     # (configuration, only the exponent classes that can overflow).  Measured on 2 cores

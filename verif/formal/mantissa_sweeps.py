@@ -2,7 +2,7 @@
 
 An fp16 operand pair has 2^32 values: too many to simulate, and the equivalence proof
 against ``fmul_reference.v`` does not finish (the two 11 x 11 multipliers differ in
-structure; docs/units.md section 4 states the times measured).  :func:`sweep_classes`
+structure; docs/verification.md lists the attempts and their times).  :func:`sweep_classes`
 instead chooses exponent-field pairs (ea, eb), and every pair gets every mantissa pair
 (both signs of each operand, spread evenly), so within a class nothing is sampled.
 

@@ -12,8 +12,8 @@ from macforge.sim.lint import lint
 from macforge.verif import golden
 from macforge.verif.benches.stream import run_vectors
 from macforge.verif.benches.vector_harness import build_in_harness
-from macforge.verif.coverage import (FORMAL_PROOFS, LONG_FORMAL_PROOFS, LONG_MULTIPLIER_PROOFS,
-                                     LONG_REFERENCE_CHECKS, REFERENCE_CHECKS)
+from macforge.verif.coverage import (FORMAL_PROOFS, LONG_FORMAL_PROOFS, LONG_REFERENCE_CHECKS,
+                                     REFERENCE_CHECKS)
 from macforge.verif.formal import REFERENCES, prove, prove_equivalent, write_reference
 from macforge.verif.tests.conftest import BUILD_ROOT
 from macforge.verif.unit_vectors import multiplier_vectors
@@ -40,14 +40,7 @@ def test_unit_is_proved_equal_to_its_reference(kind, params, tmp_path):
 @pytest.mark.long
 @pytest.mark.parametrize("kind,params", LONG_FORMAL_PROOFS,
                          ids=[_id(c) for c in LONG_FORMAL_PROOFS])
-def test_every_format_is_proved_equal_to_its_reference(kind, params, tmp_path):
-    _assert_proved(kind, params, tmp_path)
-
-
-@pytest.mark.long
-@pytest.mark.parametrize("kind,params", LONG_MULTIPLIER_PROOFS,
-                         ids=[_id(c) for c in LONG_MULTIPLIER_PROOFS])
-def test_wide_multiplier_is_proved_equal_to_its_reference(kind, params, tmp_path):
+def test_unit_is_proved_equal_to_its_reference_long(kind, params, tmp_path):
     _assert_proved(kind, params, tmp_path)
 
 
