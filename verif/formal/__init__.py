@@ -14,9 +14,10 @@ of chosen exponent classes is simulated instead (:mod:`.mantissa_sweeps`).
 """
 
 from .equivalence import Proof, prove_equivalent, prove_transition
-from .references import REFERENCES, Reference, prove, reference_verilog, write_reference
+from .references import (REFERENCES, Reference, prove, reference_verilog, run_reference,
+                         write_reference)
 from .steps import prove_step, prove_step_by_cases
 
 __all__ = ["Proof", "prove_equivalent", "prove_transition", "REFERENCES", "Reference",
-           "prove", "reference_verilog", "write_reference", "prove_step",
+           "prove", "reference_verilog", "run_reference", "write_reference", "prove_step",
            "prove_step_by_cases"]

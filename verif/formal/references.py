@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .equivalence import prove_equivalent
 
-__all__ = ["Reference", "REFERENCES", "reference_verilog", "write_reference", "prove"]
+__all__ = ["run_reference", "Reference", "REFERENCES", "reference_verilog", "write_reference", "prove"]
 
 HERE = Path(__file__).parent
 
@@ -185,3 +185,25 @@ def prove(kind, params, *, work_dir, timeout=600):
     return prove_equivalent([*sources, emitted.verilog_path], top, emitted.top,
                             work_dir=work_dir, steps=emitted.metadata["latency"] + 1,
                             reset=emitted.metadata["reset"], timeout=timeout)
+
+
+def run_reference(kind, params, inputs, *, work_dir, build_root):
+    """Simulate the reference of ``kind`` with ``params`` (as given), wrapped in the
+    unit's ports, on ``inputs`` in the vector harness, against the unit's golden model:
+    the check that ties a reference to the golden model.  The runner's
+    :class:`~macforge.sim.runner.RunResult`, raising on a failure."""
+    from macforge.gen.emit import emit
+    from macforge.gen.registry import get_unit
+    from macforge.verif.benches.stream import run_vectors
+    from macforge.verif.benches.vector_harness import build_in_harness
+
+    work_dir = Path(work_dir)
+    unit = get_unit(kind)
+    emitted = emit(kind, params, out_dir=work_dir / "unit")
+    top, (wrapper, reference) = write_reference(kind, unit.resolve(params), emitted.metadata,
+                                                work_dir)
+    built = build_in_harness(wrapper, {**emitted.metadata, "top": top},
+                             build_root=build_root, sources=[reference])
+    run_dir = work_dir / "run"
+    run_dir.mkdir(exist_ok=True)
+    return run_vectors(built, unit.bench, inputs, unit.golden_model(params)(**inputs), run_dir)

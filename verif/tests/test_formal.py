@@ -10,11 +10,10 @@ from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim.lint import lint
 from macforge.verif import golden
-from macforge.verif.benches.stream import run_vectors
-from macforge.verif.benches.vector_harness import build_in_harness
 from macforge.verif.coverage import (FORMAL_PROOFS, LONG_FORMAL_PROOFS, LONG_REFERENCE_CHECKS,
                                      REFERENCE_CHECKS)
-from macforge.verif.formal import REFERENCES, prove, prove_equivalent, write_reference
+from macforge.verif.formal import (REFERENCES, prove, prove_equivalent, run_reference,
+                                    write_reference)
 from macforge.verif.tests.conftest import BUILD_ROOT
 from macforge.verif.unit_vectors import multiplier_vectors
 
@@ -45,17 +44,10 @@ def test_unit_is_proved_equal_to_its_reference_long(kind, params, tmp_path):
 
 
 def _check_reference_on_every_input(kind, params, tmp_path):
-    unit = get_unit(kind)
-    resolved = unit.resolve(params)
-    emitted = emit(kind, params, out_dir=tmp_path / "unit")
-    top, (wrapper, reference) = write_reference(kind, resolved, emitted.metadata, tmp_path)
-    built = build_in_harness(wrapper, {**emitted.metadata, "top": top},
-                             build_root=BUILD_ROOT / "sim", sources=[reference])
+    resolved = get_unit(kind).resolve(params)
     inputs = multiplier_vectors(resolved)
     assert inputs["a"].size == 1 << (2 * resolved["format"].width)
-    (tmp_path / "run").mkdir()
-    result = run_vectors(built, unit.bench, inputs, unit.golden_model(params)(**inputs),
-                         tmp_path / "run")
+    result = run_reference(kind, params, inputs, work_dir=tmp_path, build_root=BUILD_ROOT / "sim")
     assert result.tests == 1 and result.failed == 0
 
 

@@ -10,11 +10,9 @@ import pytest
 from macforge.gen.emit import emit
 from macforge.gen.registry import get_unit
 from macforge.sim.lint import lint
-from macforge.verif.benches.stream import run_vectors
-from macforge.verif.benches.vector_harness import build_in_harness
 from macforge.verif.coverage import (LONG_STEP_PROOFS, LONG_STEP_REFERENCE_CHECKS,
                                      STEP_REFERENCE_CHECKS)
-from macforge.verif.formal import REFERENCES, write_reference
+from macforge.verif.formal import REFERENCES, run_reference
 from macforge.verif.formal.references import HERE
 from macforge.verif.formal.steps import (INVARIANT_SOURCE, invariant_parameters, prove_step,
                                          prove_step_by_cases, step_check_verilog)
@@ -34,16 +32,8 @@ def _id(config):
 def _check_step_reference(kind, params, tmp_path):
     """The reference's steps in the wrapper's state register, streamed through the
     vector harness with the unit's own vectors, against the golden model."""
-    unit = get_unit(kind)
-    resolved = unit.resolve(params)
-    emitted = emit(kind, params, out_dir=tmp_path / "unit")
-    top, (wrapper, reference) = write_reference(kind, resolved, emitted.metadata, tmp_path)
-    built = build_in_harness(wrapper, {**emitted.metadata, "top": top},
-                             build_root=BUILD_ROOT / "sim", sources=[reference])
-    inputs = fp_mac_vectors(resolved)
-    (tmp_path / "run").mkdir()
-    result = run_vectors(built, unit.bench, inputs, unit.golden_model(params)(**inputs),
-                         tmp_path / "run")
+    inputs = fp_mac_vectors(get_unit(kind).resolve(params))
+    result = run_reference(kind, params, inputs, work_dir=tmp_path, build_root=BUILD_ROOT / "sim")
     assert result.tests == 1 and result.failed == 0
 
 
