@@ -177,3 +177,11 @@ def test_verify_refuses_a_build_dir_it_cannot_create(tmp_path, capsys):
                         "--build-dir", str(blocker / "sim")],
                        ["build-dir", "cannot be created", "is a file"], capsys)
     assert not (tmp_path / "out").exists()
+
+
+def test_verify_names_what_to_install_for_a_missing_simulator(tmp_path, capsys, monkeypatch):
+    # An empty PATH: no iverilog or vvp, whatever this machine has.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert_cli_refuses(["verify", "lmul", "--sim", "icarus", "--out", str(tmp_path / "out")],
+                       ["icarus", "missing iverilog, vvp", "apt-get install iverilog"], capsys)
+    assert not (tmp_path / "out").exists()
