@@ -151,6 +151,12 @@ class FloatFormat:
         return (1 << self.exponent_bits) - 1
 
     @property
+    def max_finite_exponent_field(self):
+        """The exponent field of the largest finite value: all ones for kind fn, one
+        below for kind ieee."""
+        return self.max_finite >> self.mantissa_bits
+
+    @property
     def mantissa_mask(self):
         return (1 << self.mantissa_bits) - 1
 

@@ -83,7 +83,7 @@ class LMul(FloatMultiplier):
 
         # The result exponent is exponent_sum - bias; compare exponent_sum with constants
         # shifted by the bias instead, so no signed arithmetic is needed.
-        max_exponent = fmt.max_finite >> mantissa_bits
+        max_exponent = fmt.max_finite_exponent_field
         max_mantissa = fmt.max_finite & fmt.mantissa_mask
         underflow = exponent_sum <= fmt.bias
         overflow = exponent_sum > max_exponent + fmt.bias

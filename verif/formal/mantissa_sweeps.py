@@ -42,8 +42,8 @@ def sweep_classes(fmt, *, overflow_only=False):
     ``overflow_only``: only the classes whose products can overflow (for a second
     overflow rule, where the rest cannot differ).
     """
-    emax = fmt.max_finite >> fmt.mantissa_bits   # the largest finite value's field
-    ones = (1 << fmt.exponent_bits) - 1          # the all-ones field
+    emax = fmt.max_finite_exponent_field
+    ones = fmt.exponent_field_max
     bias, mantissa_bits = fmt.bias, fmt.mantissa_bits
     classes = []
     for total in range(2, 2 * emax + 1):

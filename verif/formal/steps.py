@@ -149,7 +149,7 @@ def prove_step_by_cases(kind, params, *, work_dir, timeout=600):
 
     acc_format = get_unit(kind).resolve(params)["acc_format"]
     seconds = 0.0
-    for field in range(1 << acc_format.exponent_bits):
+    for field in range(acc_format.exponent_field_max + 1):
         proof = prove_step(kind, params, work_dir=Path(work_dir) / f"exponent{field}",
                            exponent_field=field, timeout=timeout)
         seconds += proof.seconds

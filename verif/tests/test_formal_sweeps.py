@@ -49,8 +49,8 @@ def test_every_mantissa_pair_of_each_exponent_class(config, overflow_only, tmp_p
 def test_classes_cover_every_exponent_sum_and_boundary(name):
     fmt = FloatFormat.parse(name)
     classes = sweep_classes(fmt)
-    emax = fmt.max_finite >> fmt.mantissa_bits
-    ones = (1 << fmt.exponent_bits) - 1
+    emax = fmt.max_finite_exponent_field
+    ones = fmt.exponent_field_max
     normal = [(ea, eb) for ea, eb in classes if 0 < ea <= emax and 0 < eb <= emax]
     assert sorted({ea + eb for ea, eb in normal}) == list(range(2, 2 * emax + 1))
     # Both operand orders: the larger exponent on either side.
@@ -72,15 +72,17 @@ def test_overflow_classes_are_those_that_can_overflow():
 
     def largest_product(ea, eb):
         # The largest magnitudes of a class have all-ones mantissas.
-        a, b = (ea << 10) | 0x3FF, (eb << 10) | 0x3FF
+        a = (ea << fmt.mantissa_bits) | fmt.mantissa_mask
+        b = (eb << fmt.mantissa_bits) | fmt.mantissa_mask
         return fmt.decode(a) * fmt.decode(b)
 
+    emax = fmt.max_finite_exponent_field
     for ea, eb in sweep_classes(fmt):
-        if 0 < ea < 31 and 0 < eb < 31 and (ea, eb) not in kept:
+        if 0 < ea <= emax and 0 < eb <= emax and (ea, eb) not in kept:
             assert largest_product(ea, eb) < largest
-    assert largest_product(30, 30) > largest
-    a, b = class_vectors(fmt, 30, 30)
-    assert np.max(np.abs(fmt.decode(a) * fmt.decode(b))) == largest_product(30, 30)
+    assert largest_product(emax, emax) > largest
+    a, b = class_vectors(fmt, emax, emax)
+    assert np.max(np.abs(fmt.decode(a) * fmt.decode(b))) == largest_product(emax, emax)
 
 
 def test_batches_hold_every_mantissa_pair_once():

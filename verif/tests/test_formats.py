@@ -59,6 +59,13 @@ def test_named_constants(name, max_value):
     assert fmt.bias == (1 << (fmt.exponent_bits - 1)) - 1
 
 
+def test_largest_finite_exponent_field():
+    # Kind fn keeps its all-ones exponent finite; kind ieee gives it to inf and NaN.
+    assert FloatFormat.parse("e4m3").max_finite_exponent_field == 15
+    assert FloatFormat.parse("e5m2").max_finite_exponent_field == 30
+    assert FloatFormat.parse("bf16").max_finite_exponent_field == 254
+
+
 def test_canonical_nans_follow_spec():
     assert FloatFormat.parse("e4m3").canonical_nan == 0x7F
     assert FloatFormat.parse("e5m2").canonical_nan == 0x7E
