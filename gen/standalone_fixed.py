@@ -17,7 +17,8 @@ import textwrap
 
 from macforge.verif.benches.stream_run import data_ports
 from macforge.verif.benches.vector_harness import (DEPTH, HARNESS_TOP, harness_clock,
-                                                   harness_verilog, write_vectors)
+                                                   harness_verilog, hex_text, vector_file,
+                                                   write_vectors)
 from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
 
 __all__ = ["FIXED_UNITS", "TEST_MODULE", "fixed_vectors", "write_fixed_bench"]
@@ -139,13 +140,11 @@ def write_fixed_bench(prepared, emitted, files, *, summary, run_section):
     metadata = emitted.metadata
     files.put(f"{HARNESS_TOP}.v", harness_verilog(metadata, depth=prepared.count))
     write_vectors(prepared.inputs, metadata, files.directory)
-    files.written += [files.directory / f"vectors_{port['name']}.hex"
+    files.written += [files.directory / vector_file(port["name"])
                       for port in data_ports(metadata, "in")]
     for port in data_ports(metadata, "out"):
-        mask = (1 << port["width"]) - 1
-        values = prepared.expected[port["name"]].tolist()
         files.put(f"expected_{port['name']}.hex",
-                  "".join(f"{int(value) & mask:x}\n" for value in values))
+                  hex_text(prepared.expected[port["name"]], port["width"]))
     config = _bench_config(prepared, emitted)
     files.put("bench.json", json.dumps(config, indent=2) + "\n")
     files.put("README.txt", _readme(config, metadata, summary, run_section))

@@ -23,7 +23,7 @@ import numpy as np
 from .stream_run import RESET_CYCLES, data_ports
 
 __all__ = ["HARNESS_TOP", "DEPTH", "harness_verilog", "build_in_harness",
-           "write_vectors", "read_results", "harness_clock"]
+           "write_vectors", "vector_file", "hex_text", "read_results", "harness_clock"]
 
 HARNESS_TOP = "macforge_vector_harness"
 DEPTH = 1 << 20
@@ -36,7 +36,8 @@ def harness_clock(metadata):
     return metadata.get("clock") or "clk"
 
 
-def _vector_file(port):
+def vector_file(port):
+    """The file the harness loads input ``port``'s vectors from."""
     return f"vectors_{port}.hex"
 
 
@@ -98,7 +99,7 @@ def harness_verilog(metadata, *, depth=DEPTH):
               f"        if (harness_cycle == count + {offset - 1}) harness_finishing <= 1;",
               "      end",
               "    end else if (start) begin",
-              *[f'      $readmemh("{_vector_file(port["name"])}", {port["name"]}_vectors);'
+              *[f'      $readmemh("{vector_file(port["name"])}", {port["name"]}_vectors);'
                 for port in inputs],
               "      harness_running <= 1;",
               "      harness_step <= 1;",
@@ -131,15 +132,21 @@ def write_vectors(inputs, metadata, directory):
     if not 0 < count <= DEPTH:
         raise ValueError(f"a run streams 1 to {DEPTH} vectors, not {count}")
     for port in data_ports(metadata, "in"):
-        mask = (1 << port["width"]) - 1
-        values = np.asarray(inputs[port["name"]])
-        if values.dtype.kind in "iu" and port["width"] < 63:
-            values = (values & mask).tolist()  # numpy masks a third faster than Python
-        else:
-            values = [int(value) & mask for value in values.tolist()]
-        text = "\n".join(map("{:x}".format, values))
-        (Path(directory) / _vector_file(port["name"])).write_text(text + "\n")
+        (Path(directory) / vector_file(port["name"])).write_text(
+            hex_text(inputs[port["name"]], port["width"]))
     return count
+
+
+def hex_text(values, width):
+    """``values`` as ``$readmemh`` reads them, one hex word a line; two's complement
+    values are taken modulo 2^``width``."""
+    mask = (1 << width) - 1
+    values = np.asarray(values)
+    if values.dtype.kind in "iu" and width < 63:
+        values = (values & mask).tolist()  # numpy masks a third faster than Python
+    else:
+        values = [int(value) & mask for value in values.tolist()]
+    return "\n".join(map("{:x}".format, values)) + "\n"
 
 
 def read_results(metadata, count, directory):
