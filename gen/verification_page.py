@@ -11,7 +11,7 @@ Run ``python -m macforge.gen.verification_page`` to rewrite the page.
 from pathlib import Path
 
 from macforge.verif import coverage
-from macforge.verif.formal.mantissa_sweeps import sweep_classes
+from macforge.verif.formal.mantissa_sweeps import pairs_per_class, sweep_classes
 from macforge.verif.unit_vectors import EXHAUSTIVE_LIMIT, UNIT_VECTORS, exhaustive, operand_pairs
 
 from .registry import get_unit
@@ -94,7 +94,7 @@ def _mark_long(text, long):
 def _sweep_text(params, overflow_only):
     fmt = get_unit("fmul").resolve(params)["format"]
     classes = sweep_classes(fmt, overflow_only=overflow_only)
-    vectors = len(classes) << (2 * fmt.mantissa_bits)
+    vectors = len(classes) * pairs_per_class(fmt)
     which = "exponent classes that can overflow" if overflow_only else "exponent classes"
     return f"every mantissa pair of {len(classes)} {which}: {vectors:,} vectors"
 

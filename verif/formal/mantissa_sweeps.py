@@ -33,7 +33,7 @@ For a small exponent width these classes hold most of the exponent pairs anyway;
 
 import numpy as np
 
-__all__ = ["sweep_classes", "sweep_vectors", "class_vectors"]
+__all__ = ["sweep_classes", "sweep_vectors", "class_vectors", "pairs_per_class"]
 
 
 def sweep_classes(fmt, *, overflow_only=False):
@@ -65,6 +65,11 @@ def sweep_classes(fmt, *, overflow_only=False):
     return classes
 
 
+def pairs_per_class(fmt):
+    """Operand pairs of one class: every mantissa of a against every mantissa of b."""
+    return (fmt.mantissa_mask + 1) ** 2
+
+
 def class_vectors(fmt, exponent_a, exponent_b):
     """Every mantissa pair of one class: ``(a, b)`` int64 bit patterns, 4^M of each.
 
@@ -84,7 +89,7 @@ def class_vectors(fmt, exponent_a, exponent_b):
 def sweep_vectors(fmt, classes, *, limit):
     """Yield ``{"a": ..., "b": ...}`` batches of at most ``limit`` vectors holding every
     mantissa pair of every class in ``classes``, class by class."""
-    per_class = 1 << (2 * fmt.mantissa_bits)
+    per_class = pairs_per_class(fmt)
     if per_class > limit:
         raise ValueError(f"one class of {fmt.name} has {per_class} vectors, above {limit}")
     batch = []

@@ -12,7 +12,8 @@ from macforge.gen.registry import get_unit
 from macforge.verif.benches.stream import run_vectors
 from macforge.verif.benches.vector_harness import DEPTH
 from macforge.verif.coverage import MANTISSA_SWEEPS
-from macforge.verif.formal.mantissa_sweeps import class_vectors, sweep_classes, sweep_vectors
+from macforge.verif.formal.mantissa_sweeps import (class_vectors, pairs_per_class, sweep_classes,
+                                                  sweep_vectors)
 from macforge.verif.tests.conftest import built_unit
 
 
@@ -40,7 +41,7 @@ def test_every_mantissa_pair_of_each_exponent_class(config, overflow_only, tmp_p
         result = run_vectors(built, unit.bench, inputs, model(**inputs), run_dir)
         assert result.tests == 1 and result.failed == 0
         count += inputs["a"].size
-    assert count == len(classes) << (2 * fmt.mantissa_bits)
+    assert count == len(classes) * pairs_per_class(fmt)
     print(f"{_id((config, overflow_only))}: {count} vectors, {len(classes)} classes, "
           f"{time.perf_counter() - started:.0f} s")
 
@@ -88,13 +89,14 @@ def test_overflow_classes_are_those_that_can_overflow():
 def test_batches_hold_every_mantissa_pair_once():
     fmt = FloatFormat.parse("bf16")
     classes = sweep_classes(fmt)[:5]
-    limit = 3 << 14
+    per_class = pairs_per_class(fmt)  # bf16: 2^7 x 2^7 mantissa pairs
+    limit = 3 * per_class
     batches = list(sweep_vectors(fmt, classes, limit=limit))
-    assert [batch["a"].size for batch in batches] == [limit, 2 << 14]
+    assert [batch["a"].size for batch in batches] == [limit, 2 * per_class]
     a = np.concatenate([batch["a"] for batch in batches])
     b = np.concatenate([batch["b"] for batch in batches])
     magnitude = fmt.magnitude_mask
     pairs = (a & magnitude) << fmt.width | (b & magnitude)
-    assert np.unique(pairs).size == a.size == len(classes) << 14
+    assert np.unique(pairs).size == a.size == len(classes) * per_class == 5 << 14
     signs = (a >> fmt.sign_bit) * 2 + (b >> fmt.sign_bit)
     assert np.bincount(signs).tolist() == [a.size // 4] * 4
