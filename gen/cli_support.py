@@ -4,7 +4,7 @@ turn bad input into it."""
 import os
 from pathlib import Path
 
-__all__ = ["EXIT_USAGE", "UsageError", "checked", "writable_file"]
+__all__ = ["EXIT_USAGE", "UsageError", "checked", "check_count", "writable_file"]
 
 EXIT_USAGE = 2
 
@@ -19,6 +19,17 @@ def checked(check, *args, **kwargs):
         return check(*args, **kwargs)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
+
+
+def check_count(name, value, *, least, most=None, limit_of="one run", counted=""):
+    """Check a count option (``--vectors``, ``--seed``): an integer, at least ``least``
+    and, given ``most``, at most that; ValueError naming it, the value and the bound.
+    ``limit_of`` and ``counted`` say whose bound it is and what it counts."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, not {value!r}")
+    if most is not None and value > most:
+        raise ValueError(f"{name} {value:,} is more than {limit_of} takes: at most "
+                         f"{most:,}{counted}")
 
 
 def writable_file(path):

@@ -24,6 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cli_support import check_count
 from .emit import check_output_dir, prepare_output_dir
 from .registry import get_unit
 from .standalone_fixed import FIXED_UNITS, fixed_vectors, write_fixed_bench
@@ -106,14 +107,6 @@ class BenchFiles:
         self.written.append(path)
 
 
-def _check_count(name, value, *, least, most=None):
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, not {value!r}")
-    if most is not None and value > most:
-        raise ValueError(f"{name} {value:,} is more than a bench takes: at most {most:,} "
-                         f"work items")
-
-
 def prepare_bench(kind, params=None, *, bench_dir, random_count=None, seed=0):
     """Check a bench request, before any hardware is built; for a fixed-latency unit,
     compute its vectors and the golden model's outputs; create ``bench_dir``.
@@ -150,9 +143,9 @@ def prepare_bench(kind, params=None, *, bench_dir, random_count=None, seed=0):
     resolved = unit.resolve(params)
     stream = unit.kind in STREAM_UNITS
     if random_count is not None:
-        _check_count("vectors", random_count, least=1,
-                     most=RANDOM_LIMIT if stream else None)
-    _check_count("seed", seed, least=0)
+        check_count("vectors", random_count, least=1, most=RANDOM_LIMIT if stream else None,
+                    limit_of="a bench", counted=" work items")
+    check_count("seed", seed, least=0)
     check_output_dir(bench_dir, name="bench")
     inputs = expected = None
     if not stream:

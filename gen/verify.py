@@ -38,6 +38,7 @@ from macforge.verif.benches.stream_cocotb import build_stream_unit
 from macforge.verif.benches.vector_harness import DEPTH, build_in_harness
 from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
 
+from .cli_support import check_count
 from .emit import check_output_dir, prepare, write
 from .registry import get_unit
 from .verify_progress import STEPS, BarProgress, Progress
@@ -261,14 +262,6 @@ def _rate(per_second):
     return f"{per_second / 1000:.0f}k" if per_second >= 10_000 else f"{per_second:,.0f}"
 
 
-def _check_count(name, value, limit):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, not {value!r}")
-    if value > limit:
-        raise ValueError(f"{name} {value:,} is more than one run of this configuration "
-                         f"takes: at most {limit:,}")
-
-
 def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulator=None,
                    build_dir=None):
     """Check a request to verify ``kind`` with ``params``: the unit, its parameters, the
@@ -309,9 +302,10 @@ def prepare_verify(kind, params, *, out_dir, random_count=None, seed=0, simulato
                          f"{', '.join(METHODS)}")
     resolved = unit.resolve(params)
     if random_count is not None:
-        _check_count("vectors", random_count, method.random_limit(unit.kind, resolved))
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, not {seed!r}")
+        check_count("vectors", random_count, least=1,
+                    most=method.random_limit(unit.kind, resolved),
+                    limit_of="one run of this configuration")
+    check_count("seed", seed, least=0)
     simulator = runner.check_simulator(simulator)
     build_root = (Path(out_dir) / "sim" if build_dir is None
                   else check_output_dir(build_dir, name="build-dir"))
