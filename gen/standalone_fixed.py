@@ -19,7 +19,7 @@ from macforge.verif.benches.stream_run import data_ports
 from macforge.verif.benches.vector_harness import (DEPTH, HARNESS_TOP, harness_clock,
                                                    harness_verilog, hex_text, vector_file,
                                                    write_vectors)
-from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
+from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive, unit_vectors
 
 __all__ = ["FIXED_UNITS", "TEST_MODULE", "fixed_vectors", "write_fixed_bench"]
 
@@ -33,8 +33,7 @@ def fixed_vectors(unit, resolved, *, random_count, seed):
     """The vectors (port -> array, one element per vector: a cycle, for a MAC) and the
     golden model's outputs for them; ValueError when they are more than the harness
     streams in one run."""
-    options = {} if random_count is None else {"random_count": random_count}
-    inputs = UNIT_VECTORS[unit.kind](resolved, seed=seed, **options)
+    inputs = unit_vectors(unit.kind, resolved, random_count=random_count, seed=seed)
     count = len(next(iter(inputs.values())))
     if count > DEPTH:
         raise ValueError(f"vectors: {count} in all, more than the harness streams in one run "

@@ -36,7 +36,7 @@ from macforge.verif.benches.stream import (COUNTS_NAME, PROGRESS_ENV, REPORT_NAM
                                            save_vectors)
 from macforge.verif.benches.stream_cocotb import build_stream_unit
 from macforge.verif.benches.vector_harness import DEPTH, build_in_harness
-from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive
+from macforge.verif.unit_vectors import UNIT_VECTORS, exhaustive, unit_vectors
 
 from .cli_support import check_count
 from .emit import check_output_dir, prepare, write
@@ -106,8 +106,7 @@ class Method:
 def _vectors(unit, resolved, metadata, *, random_count, seed):
     """A fixed-latency unit's vectors (:data:`~macforge.verif.unit_vectors.UNIT_VECTORS`)
     and the golden model's outputs."""
-    options = {} if random_count is None else {"random_count": random_count}
-    inputs = UNIT_VECTORS[unit.kind](resolved, seed=seed, **options)
+    inputs = unit_vectors(unit.kind, resolved, random_count=random_count, seed=seed)
     expected = unit.golden_model(resolved)(**inputs)
     count = len(next(iter(inputs.values())))
     coverage = ("every operand pair" if exhaustive(unit.kind, resolved)

@@ -14,7 +14,8 @@ from .vectors import (concatenate, exhaustive_pairs, mac_after_state, mac_cleare
                       mac_random_sequence, mac_repeat, special_and_random_pairs)
 
 __all__ = ["EXHAUSTIVE_LIMIT", "RANDOM_PAIRS", "RANDOM_CYCLES", "operand_pairs", "exhaustive",
-           "multiplier_vectors", "int_mac_vectors", "fp_mac_vectors", "UNIT_VECTORS"]
+           "multiplier_vectors", "int_mac_vectors", "fp_mac_vectors", "UNIT_VECTORS",
+           "unit_vectors"]
 
 EXHAUSTIVE_LIMIT = 1 << 18
 """Operand pairs up to which a unit is checked on every pair."""
@@ -154,3 +155,10 @@ UNIT_VECTORS = {"lmul": multiplier_vectors, "fmul": multiplier_vectors,
                 "int_mac": int_mac_vectors, "fp_mac": fp_mac_vectors}
 """Each fixed-latency unit kind's vectors: ``vectors(resolved params, *, random_count,
 seed) -> {input port: array}``."""
+
+
+def unit_vectors(kind, resolved, *, random_count=None, seed=0):
+    """The vectors of a unit of ``kind`` with ``resolved`` parameters, from its entry of
+    :data:`UNIT_VECTORS`; ``random_count`` None takes the regression's count."""
+    options = {} if random_count is None else {"random_count": random_count}
+    return UNIT_VECTORS[kind](resolved, seed=seed, **options)
