@@ -38,7 +38,6 @@ Python: g++ -O0 builds them in about 40 % of the CPU time of the default -Os (8 
 int_mac, 4-bit operands: 29 s against 74 s), which the short runs never win back."""
 
 
-
 def build_stream_unit(verilog_path, metadata, *, build_root, simulator=None):
     """Build a stream unit's emitted Verilog for its cocotb bench
     (:func:`macforge.sim.runner.build`, cached), with :data:`VERILATOR_BUILD_ARGS` on
